@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Types of the OTLP codec: signals, encodings, decode errors, item reject
+ * reasons, the scanner's result and the zero-copy views. Structs and enums
+ * only; the functions are in og_otlp.h.
+ */
+#ifndef OG_OTLP_TYPES_H
+#define OG_OTLP_TYPES_H
+
+#include <stdint.h>
+
+#include "og_common.h"
+
+/** The three OTLP signals. */
+enum og_otlp_signal {
+	OG_OTLP_TRACES = 0,
+	OG_OTLP_METRICS,
+	OG_OTLP_LOGS,
+	OG_OTLP_SIGNAL_MAX,
+};
+
+/** Body encodings (Content-Type). */
+enum og_otlp_encoding {
+	OG_OTLP_ENC_PROTO = 0, /**< application/x-protobuf */
+	OG_OTLP_ENC_JSON,      /**< application/json */
+};
+
+/** Why a body could not be decoded; negated when returned. */
+enum og_otlp_err {
+	OG_OTLP_ERR_NONE = 0,
+#define OG_OTLP_ERR(e, name, msg) OG_OTLP_ERR_##e,
+#include "otlp_error.def"
+#undef OG_OTLP_ERR
+	OG_OTLP_ERR_MAX,
+};
+
+/** Why one item was rejected (partial success). */
+enum og_otlp_reject {
+#define OG_OTLP_REJECT(e, name, msg) OG_OTLP_REJECT_##e,
+#include "otlp_reject.def"
+#undef OG_OTLP_REJECT
+	OG_OTLP_REJECT_MAX,
+};
+
+/** Where and why decoding stopped. */
+struct og_otlp_error {
+	enum og_otlp_err code; /**< OG_OTLP_ERR_NONE when decoding succeeded */
+	uint64_t offset;       /**< byte offset in the (decompressed) body */
+};
+
+/** A byte range of a body, by absolute offset from the body's first byte. */
+struct og_otlp_range {
+	uint32_t off;
+	uint32_t len;
+};
+
+/**
+ * One top-level entry of a request: a ResourceSpans, ResourceMetrics or
+ * ResourceLogs. @c hdr is the whole field (tag and length prefix included),
+ * @c body its value. Forwarding the @c hdr ranges of several requests one
+ * after another gives a valid Export*ServiceRequest (DESIGN.md §2).
+ */
+struct og_otlp_resource {
+	struct og_otlp_range hdr;
+	struct og_otlp_range body;
+	uint32_t n_scopes;
+	uint32_t n_items;    /**< items in this entry, rejected ones included */
+	uint32_t n_rejected; /**< items in this entry that were rejected */
+	uint32_t first_rej;  /**< index of its first rejected item in og_otlp_scan.rej */
+};
+
+/** A rejected item: where it is, and why. */
+struct og_otlp_rejected_item {
+	struct og_otlp_range hdr;   /**< the item's field, tag and length included */
+	struct og_otlp_range scope; /**< its enclosing Scope* field (tag included) */
+	uint32_t resource;	    /**< index of its resource entry */
+	enum og_otlp_reject reason;
+};
+
+/**
+ * Result of og_otlp_scan(). The caller supplies the arrays (res, rej) and
+ * their capacities; the scanner fills them. Counts are exact even when an
+ * array is too small: a body with more resource entries than @c res_cap
+ * fails with OG_OTLP_ERR_TOO_MANY_RESOURCES, and rejected items beyond
+ * @c rej_cap are counted but not listed (@c rej_overflow is set, and the
+ * caller must then not forward the request zero-copy with items removed).
+ */
+struct og_otlp_scan {
+	enum og_otlp_signal signal;
+	struct og_otlp_error err;
+
+	uint32_t n_resources;
+	uint32_t n_scopes;
+	uint64_t n_items;    /**< spans, data points or log records, rejected included */
+	uint64_t n_rejected; /**< items rejected (sum of by_reason) */
+	uint64_t by_reason[OG_OTLP_REJECT_MAX];
+
+	struct og_otlp_resource *res; /**< caller array */
+	uint32_t res_cap;
+	struct og_otlp_rejected_item *rej; /**< caller array, may be NULL */
+	uint32_t rej_cap;
+	uint32_t n_rej_listed;
+	uint8_t rej_overflow;
+};
+
+/** Zero-copy view of a span (ids copied: they are small and may straddle). */
+struct og_otlp_span_view {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_span_id[8];
+	uint8_t trace_id_len; /**< as encoded (bytes copied: at most the array size) */
+	uint8_t span_id_len;
+	uint8_t parent_span_id_len;
+	uint32_t kind;
+	uint32_t status_code;
+	uint64_t start_time_unix_nano;
+	uint64_t end_time_unix_nano;
+	struct og_otlp_range name;
+	struct og_otlp_range status_message;
+	struct og_otlp_range span; /**< the Span message value */
+	uint32_t resource;	   /**< index of its resource entry */
+};
+
+/** Type of an attribute value (AnyValue's oneof). */
+enum og_otlp_value_type {
+	OG_OTLP_VAL_EMPTY = 0,
+	OG_OTLP_VAL_STRING,
+	OG_OTLP_VAL_BOOL,
+	OG_OTLP_VAL_INT,
+	OG_OTLP_VAL_DOUBLE,
+	OG_OTLP_VAL_ARRAY,  /**< range holds the ArrayValue message */
+	OG_OTLP_VAL_KVLIST, /**< range holds the KeyValueList message */
+	OG_OTLP_VAL_BYTES,
+};
+
+/** One attribute: key and typed value, strings and nested values by range. */
+struct og_otlp_attr {
+	struct og_otlp_range key;
+	enum og_otlp_value_type type;
+	union {
+		int64_t i;
+		double d;
+		uint8_t b;
+		struct og_otlp_range r; /**< STRING, BYTES, ARRAY, KVLIST */
+	} v;
+};
+
+#endif /* OG_OTLP_TYPES_H */
