@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Network contexts: creation, the registry of live contexts the control
+ * thread sums counters over, and the name tables generated from the .def
+ * files.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+
+#include "net_private.h"
+
+#define NET_MAX_CTX 1024
+
+/*
+ * Contexts are created and freed on the control path only; the lock keeps
+ * the registry consistent against the telemetry thread's sums. Dataplane
+ * lcores never take it.
+ */
+static rte_spinlock_t reg_lock = RTE_SPINLOCK_INITIALIZER;
+static struct og_net_ctx *registry[NET_MAX_CTX];
+
+static const char *const drop_names[] = {
+#define OG_NET_DROP(e, name, help) [OG_NET_DROP_##e] = name,
+#include "net_drop.def"
+#undef OG_NET_DROP
+};
+static const char *const drop_helps[] = {
+#define OG_NET_DROP(e, name, help) [OG_NET_DROP_##e] = help,
+#include "net_drop.def"
+#undef OG_NET_DROP
+};
+static const char *const ctr_names[] = {
+#define OG_NET_CTR(e, name, help) [OG_NET_CTR_##e] = name,
+#include "net_counters.def"
+#undef OG_NET_CTR
+};
+static const char *const ctr_helps[] = {
+#define OG_NET_CTR(e, name, help) [OG_NET_CTR_##e] = help,
+#include "net_counters.def"
+#undef OG_NET_CTR
+};
+
+const char *
+og_net_drop_name(unsigned int reason)
+{
+	return reason < OG_NET_DROP_MAX ? drop_names[reason] : NULL;
+}
+
+const char *
+og_net_drop_help(unsigned int reason)
+{
+	return reason < OG_NET_DROP_MAX ? drop_helps[reason] : NULL;
+}
+
+const char *
+og_net_ctr_name(unsigned int ctr)
+{
+	return ctr < OG_NET_CTR_MAX ? ctr_names[ctr] : NULL;
+}
+
+const char *
+og_net_ctr_help(unsigned int ctr)
+{
+	return ctr < OG_NET_CTR_MAX ? ctr_helps[ctr] : NULL;
+}
+
+static uint16_t
+eth_xmit(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct og_net_ctx *nc = arg;
+
+	return rte_eth_tx_burst(nc->port_id, nc->queue_id, pkts, n);
+}
+
+struct og_net_ctx *
+og_net_ctx_create(const struct og_net_conf *conf)
+{
+	struct og_net_ctx *nc;
+	uint32_t entries;
+	unsigned int slot;
+
+	if (conf == NULL || conf->mp == NULL || conf->addr_be == 0 || conf->prefix_len > 32)
+		return NULL;
+	entries = conf->arp_entries ? conf->arp_entries : 256;
+	if (!rte_is_power_of_2(entries) || entries < NET_ARP_PROBES)
+		return NULL;
+	nc = rte_zmalloc_socket("og_net_ctx", sizeof(*nc), RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (nc == NULL)
+		return NULL;
+	nc->arp = rte_zmalloc_socket("og_net_arp", entries * sizeof(*nc->arp), RTE_CACHE_LINE_SIZE,
+				     conf->socket_id);
+	if (nc->arp == NULL) {
+		rte_free(nc);
+		return NULL;
+	}
+	nc->port_id = conf->port_id;
+	nc->queue_id = conf->queue_id;
+	nc->addr_be = conf->addr_be;
+	nc->mask_be = conf->prefix_len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - conf->prefix_len));
+	nc->gateway_be = conf->gateway_be;
+	nc->mac = conf->mac;
+	nc->mp = conf->mp;
+	nc->arp_mask = entries - 1;
+	nc->arp_retry_us = conf->arp_retry_us ? conf->arp_retry_us : 1000000;
+	nc->arp_retries = conf->arp_retries ? conf->arp_retries : 3;
+	nc->arp_ttl_us = conf->arp_ttl_us ? conf->arp_ttl_us : 300000000;
+	if (conf->xmit != NULL) {
+		nc->xmit = conf->xmit;
+		nc->xmit_arg = conf->xmit_arg;
+	} else {
+		nc->xmit = eth_xmit;
+		nc->xmit_arg = nc;
+	}
+	const struct og_port_info *pi = og_port_info(conf->port_id);
+	nc->rx_ip_cksum = pi != NULL && pi->rx_ip_cksum;
+
+	rte_spinlock_lock(&reg_lock);
+	for (slot = 0; slot < NET_MAX_CTX && registry[slot] != NULL; slot++)
+		;
+	if (slot < NET_MAX_CTX)
+		registry[slot] = nc;
+	rte_spinlock_unlock(&reg_lock);
+	if (slot == NET_MAX_CTX) {
+		rte_free(nc->arp);
+		rte_free(nc);
+		return NULL;
+	}
+	nc->slot = slot;
+	return nc;
+}
+
+void
+og_net_ctx_free(struct og_net_ctx *nc)
+{
+	if (nc == NULL)
+		return;
+	og_net_tx_flush(nc);
+	net_arp_flush_all(nc);
+	rte_spinlock_lock(&reg_lock);
+	registry[nc->slot] = NULL;
+	rte_spinlock_unlock(&reg_lock);
+	rte_free(nc->arp);
+	rte_free(nc);
+}
+
+const struct og_net_stats *
+og_net_stats(const struct og_net_ctx *nc)
+{
+	return &nc->stats;
+}
+
+void
+og_net_stats_sum(struct og_net_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	rte_spinlock_lock(&reg_lock);
+	for (unsigned int s = 0; s < NET_MAX_CTX; s++) {
+		const struct og_net_ctx *nc = registry[s];
+
+		if (nc == NULL)
+			continue;
+		for (unsigned int i = 0; i < OG_NET_CTR_MAX; i++)
+			out->ctr[i] += nc->stats.ctr[i];
+		for (unsigned int i = 0; i < OG_NET_DROP_MAX; i++)
+			out->drop[i] += nc->stats.drop[i];
+	}
+	rte_spinlock_unlock(&reg_lock);
+}
+
+uint32_t
+og_net_addr(const struct og_net_ctx *nc)
+{
+	return nc->addr_be;
+}
+
+bool
+og_net_on_link(const struct og_net_ctx *nc, uint32_t addr_be)
+{
+	return ((addr_be ^ nc->addr_be) & nc->mask_be) == 0;
+}

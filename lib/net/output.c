@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transmit path: next-hop choice, Ethernet header, TX buffering.
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+
+#include "net_private.h"
+
+static void
+tx_burst(struct og_net_ctx *nc)
+{
+	uint16_t sent = 0;
+	uint16_t n = nc->tx_n;
+
+	/*
+	 * A few retries absorb a momentarily full descriptor ring; past that
+	 * the packets are dropped and counted rather than stalling the loop
+	 * (TCP retransmits what it sent).
+	 */
+	for (int tries = 0; sent < n && tries < 4; tries++)
+		sent += nc->xmit(nc->xmit_arg, nc->tx_buf + sent, (uint16_t)(n - sent));
+	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
+	for (uint16_t i = sent; i < n; i++) {
+		nc->stats.ctr[OG_NET_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(nc->tx_buf[i]);
+		net_drop(nc, nc->tx_buf[i], OG_NET_DROP_TX_FULL);
+	}
+	nc->tx_n = 0;
+}
+
+void
+net_tx_frame(struct og_net_ctx *nc, struct rte_mbuf *m)
+{
+	/*
+	 * Bytes are counted when buffered and taken back if the NIC refuses
+	 * the frame: once the NIC has a frame it may already be freed.
+	 */
+	nc->stats.ctr[OG_NET_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	nc->tx_buf[nc->tx_n++] = m;
+	if (nc->tx_n == NET_TX_BUF)
+		tx_burst(nc);
+}
+
+void
+og_net_tx_flush(struct og_net_ctx *nc)
+{
+	if (nc->tx_n != 0)
+		tx_burst(nc);
+}
+
+uint16_t
+og_net_output_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct og_net_ctx *nc = arg;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+		uint32_t nh = ip->dst_addr;
+
+		if (!og_net_on_link(nc, nh)) {
+			if (nc->gateway_be == 0) {
+				net_drop(nc, m, OG_NET_DROP_NO_ROUTE);
+				continue;
+			}
+			nh = nc->gateway_be;
+		}
+		if (og_unlikely(rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL)) {
+			net_drop(nc, m, OG_NET_DROP_NO_HEADROOM);
+			continue;
+		}
+		net_arp_output(nc, m, nh);
+	}
+	return n;
+}
+
+void
+og_net_timers_run(struct og_net_ctx *nc, uint64_t now_us)
+{
+	nc->now_us = now_us;
+	if (now_us < nc->arp_next_scan_us)
+		return;
+	nc->arp_next_scan_us = now_us + 50000;
+	net_arp_timers(nc);
+}
