@@ -54,12 +54,12 @@ enum og_tcp_drop {
  * and sums the stacks of all lcores.
  */
 struct og_tcp_stats {
-	uint64_t cnt[OG_TCP_CNT_MAX];	    /**< indexed by enum og_tcp_cnt */
-	uint64_t drop[OG_TCP_DROP_MAX];	    /**< indexed by enum og_tcp_drop */
-	uint32_t conns[OG_TCP_STATE_MAX];   /**< gauge: connections per state */
-	uint32_t half_open;		    /**< gauge: SYN-RECEIVED connections */
-	uint64_t rcv_mem;		    /**< gauge: bytes held in receive buffers */
-	uint64_t snd_mem;		    /**< gauge: bytes held in send queues */
+	uint64_t cnt[OG_TCP_CNT_MAX];	  /**< indexed by enum og_tcp_cnt */
+	uint64_t drop[OG_TCP_DROP_MAX];	  /**< indexed by enum og_tcp_drop */
+	uint32_t conns[OG_TCP_STATE_MAX]; /**< gauge: connections per state */
+	uint32_t half_open;		  /**< gauge: SYN-RECEIVED connections */
+	uint64_t rcv_mem;		  /**< gauge: bytes held in receive buffers */
+	uint64_t snd_mem;		  /**< gauge: bytes held in send queues */
 } __attribute__((aligned(64)));
 
 /**

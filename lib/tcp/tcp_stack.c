@@ -1,0 +1,813 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stack: creation, connection lifecycle, timers (one wheel entry per
+ * connection at its earliest deadline), the application calls and the
+ * counters' names.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "tcp_private.h"
+
+#define WHEEL_SLOTS   4096 /* 4 s of 1 ms ticks per turn */
+#define WHEEL_TICK_US 1000
+
+static const char *const state_names[] = {
+#define OG_TCP_STATE(e, name) name,
+#include "tcp_state.def"
+#undef OG_TCP_STATE
+};
+static const char *const cnt_names[] = {
+#define OG_TCP_CNT(e, name, help) name,
+#include "tcp_counters.def"
+#undef OG_TCP_CNT
+};
+static const char *const drop_names[] = {
+#define OG_TCP_DROP(e, name, help) name,
+#include "tcp_drop.def"
+#undef OG_TCP_DROP
+};
+
+const char *
+og_tcp_state_name(enum og_tcp_state s)
+{
+	return (unsigned int)s < OG_TCP_STATE_MAX ? state_names[s] : NULL;
+}
+
+const char *
+og_tcp_cnt_name(enum og_tcp_cnt c)
+{
+	return (unsigned int)c < OG_TCP_CNT_MAX ? cnt_names[c] : NULL;
+}
+
+const char *
+og_tcp_drop_name(enum og_tcp_drop d)
+{
+	return (unsigned int)d < OG_TCP_DROP_MAX ? drop_names[d] : NULL;
+}
+
+void
+og_tcp_conf_init(struct og_tcp_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->max_conns = 65536;
+	conf->max_listeners = 16;
+	conf->rcv_buf = 256 * 1024;
+	conf->snd_buf = 256 * 1024;
+	conf->mss = 1460;
+	conf->wscale = 7;
+	conf->ttl = 64;
+	conf->ooo_max = 64;
+	conf->time_wait_us = 1000000;
+	conf->idle_timeout_us = 120ULL * 1000000;
+	conf->rto_min_us = 200000;
+	conf->rto_max_us = 60ULL * 1000000;
+	conf->rto_init_us = 1000000;
+	conf->delack_us = 40000;
+	conf->max_retries = 8;
+	conf->port_lo = 32768;
+	conf->port_hi = 60999;
+}
+
+static void
+conf_fill(struct og_tcp_conf *c)
+{
+	struct og_tcp_conf d;
+
+	og_tcp_conf_init(&d);
+#define DEF(f)                      \
+	do {                        \
+		if (c->f == 0)      \
+			c->f = d.f; \
+	} while (0)
+	DEF(max_conns);
+	DEF(max_listeners);
+	DEF(rcv_buf);
+	DEF(snd_buf);
+	DEF(mss);
+	DEF(wscale);
+	DEF(ttl);
+	DEF(ooo_max);
+	DEF(time_wait_us);
+	DEF(idle_timeout_us);
+	DEF(rto_min_us);
+	DEF(rto_max_us);
+	DEF(rto_init_us);
+	DEF(delack_us);
+	DEF(max_retries);
+	DEF(port_lo);
+	DEF(port_hi);
+#undef DEF
+	if (c->syncookie_threshold == 0)
+		c->syncookie_threshold = OG_MAX(c->max_conns / 4, 1u);
+	if (c->max_time_wait == 0)
+		c->max_time_wait = OG_MAX(c->max_conns / 4, 1u);
+	if (c->clone_pool == NULL)
+		c->clone_pool = c->hdr_pool;
+	if (c->wscale > 14)
+		c->wscale = 14;
+}
+
+struct og_tcp_stack *
+og_tcp_stack_create(const struct og_tcp_conf *conf)
+{
+	static const struct rte_mbuf_dynfield ooo_desc = {
+		.name = "og_tcp_ooo",
+		.size = sizeof(struct og_tcp_ooo_meta),
+		.align = __alignof__(struct og_tcp_ooo_meta),
+	};
+	struct og_tcp_stack *st;
+	struct og_tcp_timer_list *slots;
+	uint8_t k[16];
+
+	if (conf == NULL || conf->hdr_pool == NULL || conf->tx == NULL ||
+	    (conf->max_conns != 0 && conf->max_conns > (1u << 26)))
+		return NULL;
+	st = rte_zmalloc("og_tcp_stack", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL)
+		return NULL;
+	st->conf = *conf;
+	conf_fill(&st->conf);
+	if (st->conf.port_hi < st->conf.port_lo)
+		goto fail;
+	st->ooo_dynfield = rte_mbuf_dynfield_register(&ooo_desc);
+	if (st->ooo_dynfield < 0)
+		goto fail;
+	/* independent keys for the table, the ISNs and the cookies */
+	for (int i = 0; i < 3; i++) {
+		uint8_t *dst = i == 0 ? k : i == 1 ? st->isn_key : st->cookie_key;
+		uint64_t a = og_tcp_siphash(st->conf.secret, &i, sizeof(i));
+		uint64_t b = og_tcp_siphash(st->conf.secret, &a, sizeof(a));
+
+		memcpy(dst, &a, 8);
+		memcpy(dst + 8, &b, 8);
+	}
+	if (og_tcp_htab_init(&st->ht, st->conf.max_conns, k) != 0)
+		goto fail;
+	st->conns = rte_zmalloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
+				RTE_CACHE_LINE_SIZE);
+	slots = rte_zmalloc("og_tcp_wheel", sizeof(*slots) * WHEEL_SLOTS, RTE_CACHE_LINE_SIZE);
+	st->listeners =
+		rte_zmalloc("og_tcp_listeners", sizeof(*st->listeners) * st->conf.max_listeners, 0);
+	if (st->conns == NULL || slots == NULL || st->listeners == NULL) {
+		rte_free(slots);
+		goto fail;
+	}
+	og_tcp_wheel_init(&st->wheel, slots, WHEEL_SLOTS, WHEEL_TICK_US, 0);
+	for (uint32_t i = st->conf.max_conns; i-- > 0;) {
+		st->conns[i].hnext = st->free_list;
+		st->free_list = &st->conns[i];
+	}
+	TAILQ_INIT(&st->tw_list);
+	st->port_next = (uint16_t)og_tcp_siphash(st->isn_key, "port", 4);
+	return st;
+fail:
+	rte_free(st->ht.b);
+	rte_free(st->conns);
+	rte_free(st->listeners);
+	rte_free(st);
+	return NULL;
+}
+
+static void reap(struct og_tcp_stack *st);
+
+void
+og_tcp_stack_free(struct og_tcp_stack *st)
+{
+	if (st == NULL)
+		return;
+	og_tcp_stack_enter(st);
+	for (uint32_t i = 0; i < st->conf.max_conns; i++) {
+		struct og_tcp_conn *c = &st->conns[i];
+
+		if (c->st == NULL || c->dead)
+			continue;
+		if (c->state != OG_TCP_TIME_WAIT && c->state != OG_TCP_SYN_SENT)
+			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
+		og_tcp_conn_finish(c, -ECONNABORTED);
+	}
+	og_tcp_stack_leave(st);
+	rte_free(st->wheel.slots);
+	rte_free(st->ht.b);
+	rte_free(st->conns);
+	rte_free(st->listeners);
+	rte_free(st);
+}
+
+void
+og_tcp_stack_enter(struct og_tcp_stack *st)
+{
+	st->depth++;
+}
+
+void
+og_tcp_stack_leave(struct og_tcp_stack *st)
+{
+	if (--st->depth == 0) {
+		og_tcp_tx_flush(st);
+		reap(st);
+	}
+}
+
+/* --- connections --- */
+
+struct og_tcp_conn *
+og_tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t)
+{
+	struct og_tcp_conn *c = st->free_list;
+
+	if (c == NULL || st->nconns >= st->conf.max_conns)
+		return NULL;
+	st->free_list = c->hnext;
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->t = *t;
+	c->state = OG_TCP_CLOSED;
+	st->stats.conns[OG_TCP_CLOSED]++;
+	st->nconns++;
+	og_tcp_htab_insert(&st->ht, c);
+	return c;
+}
+
+void
+og_tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s)
+{
+	struct og_tcp_stats *stats = &c->st->stats;
+
+	if (c->state == OG_TCP_SYN_RECEIVED)
+		stats->half_open--;
+	if (s == OG_TCP_SYN_RECEIVED)
+		stats->half_open++;
+	stats->conns[c->state]--;
+	stats->conns[s]++;
+	c->state = (uint8_t)s;
+}
+
+void
+og_tcp_conn_finish(struct og_tcp_conn *c, int reason)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	og_tcp_htab_remove(&st->ht, c);
+	og_tcp_wheel_cancel(&st->wheel, &c->tm);
+	if (c->on_tw) {
+		TAILQ_REMOVE(&st->tw_list, c, tw_link);
+		c->on_tw = 0;
+		st->ntw--;
+	}
+	og_tcp_free_chain_list(c->sq_head);
+	st->stats.snd_mem -= c->sq_bytes;
+	c->sq_head = c->sq_tail = c->sq_cur = NULL;
+	c->sq_bytes = 0;
+	og_tcp_ooo_purge(c);
+	if (c->syn_data != NULL) {
+		st->stats.rcv_mem -= c->syn_data->pkt_len;
+		rte_pktmbuf_free(c->syn_data);
+		c->syn_data = NULL;
+	}
+	/* bytes the application still holds are its own from now on */
+	st->stats.rcv_mem -= c->rcv_held;
+	c->rcv_held = 0;
+	if (reason == -ETIMEDOUT)
+		og_tcp_count(st, OG_TCP_CNT_TIMEOUTS);
+	og_tcp_set_state(c, OG_TCP_CLOSED);
+	c->hnext = st->reap_list;
+	st->reap_list = c;
+	if (c->accepted) {
+		c->accepted = 0;
+		if (c->app->closed != NULL)
+			c->app->closed(c->ctx, c, reason);
+	}
+}
+
+static void
+reap(struct og_tcp_stack *st)
+{
+	while (st->reap_list != NULL) {
+		struct og_tcp_conn *c = st->reap_list;
+
+		st->reap_list = c->hnext;
+		st->stats.conns[OG_TCP_CLOSED]--;
+		st->nconns--;
+		c->st = NULL;
+		c->hnext = st->free_list;
+		st->free_list = c;
+	}
+}
+
+void
+og_tcp_enter_time_wait(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+
+	og_tcp_count(st, OG_TCP_CNT_CLOSED_ORDERLY);
+	/* the TIME-WAIT bound: the oldest TIME-WAIT connection makes room (docs/tcp.md) */
+	if (st->ntw >= st->conf.max_time_wait) {
+		struct og_tcp_conn *old = TAILQ_FIRST(&st->tw_list);
+
+		if (old != NULL) {
+			og_tcp_count(st, OG_TCP_CNT_TW_RECYCLED);
+			og_tcp_conn_finish(old, 0);
+		} else {
+			og_tcp_drop(st, OG_TCP_DROP_TW_LIMIT);
+			og_tcp_conn_finish(c, 0);
+			return;
+		}
+	}
+	og_tcp_set_state(c, OG_TCP_TIME_WAIT);
+	og_tcp_free_chain_list(c->sq_head);
+	st->stats.snd_mem -= c->sq_bytes;
+	c->sq_head = c->sq_tail = c->sq_cur = NULL;
+	c->sq_bytes = 0;
+	og_tcp_ooo_purge(c);
+	c->rexmt_at = c->delack_at = c->idle_at = 0;
+	c->persist = 0;
+	c->tw_at = st->now_us + st->conf.time_wait_us;
+	TAILQ_INSERT_TAIL(&st->tw_list, c, tw_link);
+	c->on_tw = 1;
+	st->ntw++;
+	og_tcp_timer_update(c);
+	/* the application is done with the connection; TIME-WAIT is the stack's business */
+	if (c->accepted) {
+		st->stats.rcv_mem -= c->rcv_held;
+		c->rcv_held = 0;
+		c->accepted = 0;
+		if (c->app->closed != NULL)
+			c->app->closed(c->ctx, c, 0);
+	}
+}
+
+uint32_t
+og_tcp_rcv_window(const struct og_tcp_conn *c)
+{
+	uint32_t space = c->rcv_buf > c->rcv_held ? c->rcv_buf - c->rcv_held : 0;
+	uint32_t edge = c->rcv_nxt + space;
+
+	/* never move the right edge back (RFC 9293 3.8.6.2.2, RFC 7323 2.4) */
+	if (og_seq_lt(edge, c->rcv_adv))
+		edge = c->rcv_adv;
+	return edge - c->rcv_nxt;
+}
+
+void
+og_tcp_rtt_sample(struct og_tcp_conn *c, uint32_t r)
+{
+	const struct og_tcp_conf *cf = &c->st->conf;
+	uint64_t rto;
+
+	if (r != 0) {
+		if (c->srtt_us == 0) {
+			/* RFC 6298 2.2 */
+			c->srtt_us = r;
+			c->rttvar_us = r / 2;
+		} else {
+			/* RFC 6298 2.3, alpha 1/8, beta 1/4 */
+			uint32_t d = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+
+			c->rttvar_us = (3 * c->rttvar_us + d) / 4;
+			c->srtt_us = (7 * c->srtt_us + r) / 8;
+		}
+	}
+	if (c->srtt_us == 0) {
+		c->rto_us = (uint32_t)cf->rto_init_us;
+		return;
+	}
+	/* RTO = SRTT + max(G, 4 * RTTVAR), clamped to [rto_min, rto_max] (2.4, 2.5) */
+	rto = c->srtt_us + OG_MAX((uint64_t)WHEEL_TICK_US, 4ULL * c->rttvar_us);
+	rto = OG_MAX(rto, cf->rto_min_us);
+	rto = OG_MIN(rto, cf->rto_max_us);
+	c->rto_us = (uint32_t)rto;
+}
+
+void
+og_tcp_rto_arm(struct og_tcp_conn *c)
+{
+	c->rexmt_at = c->st->now_us + c->rto_us;
+	og_tcp_timer_update(c);
+}
+
+void
+og_tcp_timer_update(struct og_tcp_conn *c)
+{
+	uint64_t d[4] = { c->rexmt_at, c->delack_at, c->idle_at, c->tw_at }, m = UINT64_MAX;
+	struct og_tcp_wheel *w = &c->st->wheel;
+
+	for (int i = 0; i < 4; i++)
+		if (d[i] != 0 && d[i] < m)
+			m = d[i];
+	if (m == UINT64_MAX) {
+		og_tcp_wheel_cancel(w, &c->tm);
+		return;
+	}
+	if (c->tm.armed && c->tm.expire_tick == (m + w->tick_us - 1) / w->tick_us)
+		return;
+	og_tcp_wheel_arm(w, &c->tm, m);
+}
+
+static void
+rexmt_fire(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+	uint32_t max_retries = st->conf.max_retries;
+
+	c->rexmt_at = 0;
+	if (c->persist) {
+		/* RFC 9293 3.8.6.1: probe, backing off like the RTO; never time out */
+		og_tcp_send_probe(c);
+		c->rto_us = (uint32_t)OG_MIN((uint64_t)c->rto_us * 2, st->conf.rto_max_us);
+		c->rexmt_at = st->now_us + c->rto_us;
+		return;
+	}
+	if (c->state == OG_TCP_SYN_RECEIVED && c->passive)
+		max_retries = OG_MIN(max_retries, 5u);
+	if (++c->retries > max_retries) {
+		if (c->state == OG_TCP_SYN_SENT) {
+			c->app->connected(c->ctx, c, -ETIMEDOUT);
+		} else if (c->state != OG_TCP_SYN_RECEIVED || !c->passive) {
+			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
+		}
+		og_tcp_conn_finish(c, -ETIMEDOUT);
+		return;
+	}
+	og_tcp_count(st, OG_TCP_CNT_RTO_FIRED);
+	/* RFC 6298 5.5: back off */
+	c->rto_us = (uint32_t)OG_MIN((uint64_t)c->rto_us * 2, st->conf.rto_max_us);
+	c->rtt_timing = false; /* Karn */
+	switch (c->state) {
+	case OG_TCP_SYN_SENT:
+		og_tcp_send_ctl(c, OG_TH_SYN);
+		og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+		og_tcp_rto_arm(c);
+		return;
+	case OG_TCP_SYN_RECEIVED:
+		og_tcp_send_ctl(c, OG_TH_SYN | OG_TH_ACK);
+		og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+		og_tcp_rto_arm(c);
+		return;
+	default:
+		break;
+	}
+	/* RFC 5681 3.1 eq. 4 and the loss window; RFC 6582 4: leave recovery */
+	c->ssthresh = OG_MAX((c->snd_max - c->snd_una) / 2, 2u * c->mss);
+	c->cwnd = c->mss;
+	c->in_recovery = 0;
+	c->recover = c->snd_max;
+	c->dupacks = 0;
+	og_tcp_sq_rewind(c);
+	og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+	og_tcp_output(c);
+	if (c->rexmt_at == 0)
+		og_tcp_rto_arm(c);
+}
+
+static void
+timer_fire(void *arg, struct og_tcp_timer *t)
+{
+	struct og_tcp_stack *st = arg;
+	struct og_tcp_conn *c =
+		(struct og_tcp_conn *)((char *)t - offsetof(struct og_tcp_conn, tm));
+	uint64_t now = st->now_us;
+
+	if (c->dead)
+		return;
+	if (c->tw_at != 0 && c->tw_at <= now) {
+		og_tcp_conn_finish(c, 0);
+		return;
+	}
+	if (c->idle_at != 0 && c->idle_at <= now) {
+		uint64_t idle = st->conf.idle_timeout_us;
+
+		if (now - c->last_rx_us >= idle) {
+			og_tcp_count(st, OG_TCP_CNT_IDLE_TIMEOUTS);
+			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
+			og_tcp_conn_finish(c, -ETIMEDOUT);
+			return;
+		}
+		/* lazily re-armed: packets only update last_rx_us */
+		c->idle_at = c->last_rx_us + idle;
+	}
+	if (c->delack_at != 0 && c->delack_at <= now) {
+		c->delack_at = 0;
+		og_tcp_count(st, OG_TCP_CNT_DELAYED_ACKS);
+		og_tcp_send_ack(c);
+	}
+	if (c->rexmt_at != 0 && c->rexmt_at <= now) {
+		rexmt_fire(c);
+		if (c->dead)
+			return;
+	}
+	og_tcp_timer_update(c);
+}
+
+/* --- entry points --- */
+
+uint16_t
+og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now_us)
+{
+	if (now_us > st->now_us)
+		st->now_us = now_us;
+	og_tcp_stack_enter(st);
+	for (uint16_t i = 0; i < n; i++)
+		og_tcp_input_one(st, pkts[i]);
+	og_tcp_stack_leave(st);
+	return n;
+}
+
+void
+og_tcp_timers_run(struct og_tcp_stack *st, uint64_t now_us)
+{
+	if (now_us > st->now_us)
+		st->now_us = now_us;
+	if (og_likely(now_us / WHEEL_TICK_US <= st->wheel.cur_tick))
+		return;
+	og_tcp_stack_enter(st);
+	og_tcp_wheel_run(&st->wheel, now_us, timer_fire, st);
+	og_tcp_stack_leave(st);
+}
+
+int
+og_tcp_listen(struct og_tcp_stack *st, uint32_t addr_be, uint16_t port_be,
+	      const struct og_tcp_app *app, void *arg)
+{
+	struct og_tcp_listener *free_l = NULL;
+
+	if (st == NULL || app == NULL || app->accepted == NULL || port_be == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < st->conf.max_listeners; i++) {
+		struct og_tcp_listener *l = &st->listeners[i];
+
+		if (l->used && l->addr_be == addr_be && l->port_be == port_be)
+			return -EADDRINUSE;
+		if (!l->used && free_l == NULL)
+			free_l = l;
+	}
+	if (free_l == NULL)
+		return -ENOSPC;
+	free_l->used = true;
+	free_l->addr_be = addr_be;
+	free_l->port_be = port_be;
+	free_l->app = app;
+	free_l->arg = arg;
+	return 0;
+}
+
+struct og_tcp_conn *
+og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, uint32_t daddr_be, uint16_t dport_be,
+	       const struct og_tcp_app *app, void *ctx)
+{
+	const struct og_tcp_conf *cf;
+	struct og_tcp_tuple t;
+	struct og_tcp_conn *c = NULL;
+	uint32_t range, i;
+
+	if (st == NULL || app == NULL || app->connected == NULL || daddr_be == 0 || dport_be == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	cf = &st->conf;
+	range = (uint32_t)cf->port_hi - cf->port_lo + 1;
+	t.laddr_be = saddr_be;
+	t.raddr_be = daddr_be;
+	t.rport_be = dport_be;
+	/* RFC 6056 3.3.1-like: walk the range from a secret offset */
+	for (i = 0; i < range; i++) {
+		uint16_t port = (uint16_t)(cf->port_lo + (st->port_next + i) % range);
+
+		t.lport_be = rte_cpu_to_be_16(port);
+		if (og_tcp_htab_lookup(&st->ht, &t) != NULL)
+			continue;
+		if (cf->rss_ok != NULL &&
+		    !cf->rss_ok(cf->rss_arg, saddr_be, daddr_be, t.lport_be, dport_be))
+			continue;
+		break;
+	}
+	if (i == range || (c = og_tcp_conn_alloc(st, &t)) == NULL) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	st->port_next = (uint16_t)(st->port_next + i + 1);
+	og_tcp_stack_enter(st);
+	c->app = app;
+	c->ctx = ctx;
+	c->accepted = 1;
+	c->rcv_buf = cf->rcv_buf;
+	c->snd_buf = cf->snd_buf;
+	c->rto_us = (uint32_t)cf->rto_init_us;
+	c->ssthresh = UINT32_MAX / 2;
+	c->last_rx_us = st->now_us;
+	c->iss = og_tcp_isn(st->isn_key, &t, st->now_us);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->recover = c->iss;
+	/* what we offer in the SYN; apply_syn_opts() settles it on the SYN-ACK */
+	c->ws_ok = 1;
+	c->rcv_wscale = cf->wscale;
+	c->sack_ok = 1;
+	c->ts_ok = 1;
+	c->mss = 536;
+	c->rtt_start_us = st->now_us;
+	og_tcp_set_state(c, OG_TCP_SYN_SENT);
+	og_tcp_count(st, OG_TCP_CNT_ACTIVE_OPENS);
+	if (og_tcp_send_ctl(c, OG_TH_SYN) != 0) {
+		c->accepted = 0;
+		og_tcp_conn_finish(c, -ENOBUFS);
+		og_tcp_stack_leave(st);
+		rte_errno = ENOBUFS;
+		return NULL;
+	}
+	og_tcp_rto_arm(c);
+	og_tcp_stack_leave(st);
+	return c;
+}
+
+static bool
+send_state_ok(const struct og_tcp_conn *c)
+{
+	switch (c->state) {
+	case OG_TCP_SYN_SENT:
+	case OG_TCP_SYN_RECEIVED:
+	case OG_TCP_ESTABLISHED:
+	case OG_TCP_CLOSE_WAIT:
+		return !c->dead;
+	default:
+		return false;
+	}
+}
+
+uint32_t
+og_tcp_send_space(const struct og_tcp_conn *c)
+{
+	const struct og_tcp_stack *st = c->st;
+	uint32_t space;
+
+	if (!send_state_ok(c) || c->shut_wr)
+		return 0;
+	space = c->snd_buf > c->sq_bytes ? c->snd_buf - c->sq_bytes : 0;
+	if (st->conf.snd_mem_limit != 0) {
+		uint64_t g = st->conf.snd_mem_limit > st->stats.snd_mem
+				     ? st->conf.snd_mem_limit - st->stats.snd_mem
+				     : 0;
+
+		space = (uint32_t)OG_MIN((uint64_t)space, g);
+	}
+	return space;
+}
+
+int
+og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain)
+{
+	struct og_tcp_stack *st = c->st;
+	struct rte_mbuf *last;
+	uint32_t len;
+
+	if (c->shut_wr)
+		return -EPIPE;
+	if (!send_state_ok(c))
+		return -ENOTCONN;
+	len = chain->pkt_len;
+	if (len > og_tcp_send_space(c)) {
+		og_tcp_drop(st, OG_TCP_DROP_SND_BUF_FULL);
+		c->want_sendable = 1;
+		return -EAGAIN;
+	}
+	if (len == 0) {
+		rte_pktmbuf_free(chain);
+		return 0;
+	}
+	for (last = chain; last->next != NULL; last = last->next)
+		;
+	if (c->sq_tail != NULL)
+		c->sq_tail->next = chain;
+	else
+		c->sq_head = chain;
+	if (c->sq_cur == NULL) {
+		c->sq_cur = chain;
+		c->sq_cur_off = 0;
+	}
+	c->sq_tail = last;
+	c->sq_bytes += len;
+	st->stats.snd_mem += len;
+	og_tcp_stack_enter(st);
+	og_tcp_output(c);
+	og_tcp_stack_leave(st);
+	return 0;
+}
+
+void
+og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
+{
+	struct og_tcp_stack *st = c->st;
+	uint32_t old, now;
+
+	if (st == NULL || c->dead)
+		return;
+	nbytes = OG_MIN(nbytes, c->rcv_held);
+	c->rcv_held -= nbytes;
+	st->stats.rcv_mem -= nbytes;
+	if (c->state != OG_TCP_ESTABLISHED && c->state != OG_TCP_FIN_WAIT_1 &&
+	    c->state != OG_TCP_FIN_WAIT_2)
+		return;
+	old = og_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	now = og_tcp_rcv_window(c);
+	/*
+	 * RFC 9293 3.8.6.2.2 (receiver SWS avoidance): announce a larger window
+	 * only when it grew by min(half the buffer, one MSS); we also reopen a
+	 * closed window as soon as one MSS fits.
+	 */
+	if (now - old >= OG_MIN(c->rcv_buf / 2, (uint32_t)st->conf.mss) ||
+	    (old < st->conf.mss && now >= st->conf.mss)) {
+		og_tcp_stack_enter(st);
+		og_tcp_count(st, OG_TCP_CNT_WINDOW_UPDATES);
+		og_tcp_send_ack(c);
+		og_tcp_stack_leave(st);
+	}
+}
+
+int
+og_tcp_shutdown(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (c->dead)
+		return -ENOTCONN;
+	if (c->shut_wr)
+		return 0;
+	switch (c->state) {
+	case OG_TCP_SYN_RECEIVED:
+	case OG_TCP_ESTABLISHED:
+		/* RFC 9293 3.10.4: FIN after the queued data; SYN-RECEIVED waits for ESTABLISHED */
+		c->shut_wr = 1;
+		if (c->state == OG_TCP_ESTABLISHED)
+			og_tcp_set_state(c, OG_TCP_FIN_WAIT_1);
+		break;
+	case OG_TCP_CLOSE_WAIT:
+		c->shut_wr = 1;
+		og_tcp_set_state(c, OG_TCP_LAST_ACK);
+		break;
+	case OG_TCP_SYN_SENT:
+		og_tcp_stack_enter(st);
+		og_tcp_conn_finish(c, 0);
+		og_tcp_stack_leave(st);
+		return 0;
+	default:
+		return -ENOTCONN;
+	}
+	og_tcp_stack_enter(st);
+	og_tcp_output(c);
+	og_tcp_stack_leave(st);
+	return 0;
+}
+
+void
+og_tcp_close(struct og_tcp_conn *c)
+{
+	if (c->dead)
+		return;
+	c->app_closed = 1;
+	og_tcp_shutdown(c);
+}
+
+void
+og_tcp_abort(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (c->dead)
+		return;
+	og_tcp_stack_enter(st);
+	if (c->state != OG_TCP_SYN_SENT && c->state != OG_TCP_TIME_WAIT)
+		og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
+	og_tcp_conn_finish(c, -ECONNABORTED);
+	og_tcp_stack_leave(st);
+}
+
+enum og_tcp_state
+og_tcp_conn_state(const struct og_tcp_conn *c)
+{
+	return (enum og_tcp_state)c->state;
+}
+
+void
+og_tcp_conn_tuple(const struct og_tcp_conn *c, struct og_tcp_tuple *t)
+{
+	*t = c->t;
+}
+
+void *
+og_tcp_conn_ctx(const struct og_tcp_conn *c)
+{
+	return c->ctx;
+}
+
+const struct og_tcp_stats *
+og_tcp_stats(const struct og_tcp_stack *st)
+{
+	return &st->stats;
+}
