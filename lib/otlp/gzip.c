@@ -140,11 +140,11 @@ cur_skip_cstr(struct gz_cur *c, uint32_t *crc)
 {
 	for (;;) {
 		uint32_t k = cur_avail(c);
-		const uint8_t *p = c->segs[c->seg].data + c->off;
-		const uint8_t *z;
+		const uint8_t *p, *z;
 
 		if (k == 0)
 			return false;
+		p = c->segs[c->seg].data + c->off;
 		z = memchr(p, 0, k);
 		if (z != NULL)
 			k = (uint32_t)(z - p) + 1;
