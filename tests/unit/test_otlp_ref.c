@@ -625,14 +625,14 @@ test_log_rejects(void)
 		const uint8_t *s;
 		size_t sl;
 	} logs[] = {
-		{ NULL, 0, NULL, 0 },	   /* ok: ids are optional */
-		{ tid_ok, 16, sid_ok, 8 }, /* ok */
-		{ tid_ok, 15, NULL, 0 },   /* LOG_TRACE_ID_LENGTH */
-		{ long_id, 20, zeros, 8 }, /* LOG_TRACE_ID_LENGTH (first check wins) */
-		{ zeros, 16, sid_ok, 8 },  /* LOG_TRACE_ID_ZERO */
-		{ tid_ok, 16, sid_ok, 9 }, /* LOG_SPAN_ID_LENGTH */
-		{ NULL, 0, zeros, 8 },	   /* LOG_SPAN_ID_ZERO */
-		{ zeros, 0, zeros, 0 },	   /* ok: present but empty */
+		{ NULL, 0, NULL, 0 },	    /* ok: ids are optional */
+		{ tid_ok, 16, sid_ok, 8 },  /* ok */
+		{ tid_ok, 15, NULL, 0 },    /* LOG_TRACE_ID_LENGTH */
+		{ long_id, 20, zeros, 8 },  /* LOG_TRACE_ID_LENGTH (first check wins) */
+		{ zeros, 16, sid_ok, 8 },   /* LOG_TRACE_ID_ZERO */
+		{ tid_ok, 16, long_id, 9 }, /* LOG_SPAN_ID_LENGTH */
+		{ NULL, 0, zeros, 8 },	    /* LOG_SPAN_ID_ZERO */
+		{ zeros, 0, zeros, 0 },	    /* ok: present but empty */
 	};
 	struct pbw sl = { 0 }, rl = { 0 }, req = { 0 };
 	struct og_otlp_ref_result r;
