@@ -43,6 +43,7 @@ union any_msg {
 	PBT(common_v1_KeyValueList) kvlist;
 	PBT(common_v1_KeyValue) kv;
 	PBT(common_v1_InstrumentationScope) scope;
+	PBT(common_v1_EntityRef) entityref;
 	PBT(resource_v1_Resource) resource;
 	PBT(trace_v1_ResourceSpans) rspans;
 	PBT(trace_v1_ScopeSpans) sspans;
