@@ -717,12 +717,14 @@ og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
 	old = og_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	now = og_tcp_rcv_window(c);
 	/*
-	 * RFC 9293 3.8.6.2.2 (receiver SWS avoidance): announce a larger window
-	 * only when it grew by min(half the buffer, one MSS); we also reopen a
-	 * closed window as soon as one MSS fits.
+	 * RFC 9293 3.8.6.2.2 (receiver SWS avoidance): a larger window is
+	 * announced once it grew by at least one MSS. While the window is
+	 * large the ACKs we send every second segment carry it anyway; a
+	 * separate update is owed only when the peer may be stalled (less
+	 * than two segments of window offered).
 	 */
-	if (now - old >= OG_MIN(c->rcv_buf / 2, (uint32_t)st->conf.mss) ||
-	    (old < st->conf.mss && now >= st->conf.mss)) {
+	if (old < 2u * st->conf.mss &&
+	    now >= old + OG_MIN((uint32_t)st->conf.mss, c->rcv_buf / 2)) {
 		og_tcp_stack_enter(st);
 		og_tcp_count(st, OG_TCP_CNT_WINDOW_UPDATES);
 		og_tcp_send_ack(c);
