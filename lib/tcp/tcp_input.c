@@ -570,6 +570,7 @@ listen_input(struct og_tcp_stack *st, struct og_tcp_listener *l, const struct og
 	}
 	og_tcp_set_state(c, OG_TCP_SYN_RECEIVED);
 	og_tcp_send_ctl(c, OG_TH_SYN | OG_TH_ACK);
+	c->rtt_start_us = st->now_us;
 	og_tcp_rto_arm(c);
 }
 
@@ -617,7 +618,7 @@ syn_sent_input(struct og_tcp_conn *c, struct seg *s)
 		c->snd_una = s->ack;
 		c->rtt_timing = false;
 		if (c->retries == 0)
-			og_tcp_rtt_sample(c, (uint32_t)(c->st->now_us - c->rtt_start_us));
+			og_tcp_rtt_sample(c, (uint32_t)OG_MAX(c->st->now_us - c->rtt_start_us, 1));
 		c->retries = 0;
 		og_tcp_send_ack(c);
 		og_tcp_set_state(c, OG_TCP_SYN_RECEIVED); /* for the state gauge */
@@ -776,8 +777,10 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 			c->max_snd_wnd = OG_MAX(c->max_snd_wnd, c->snd_wnd);
 			c->snd_wl1 = s->seq;
 			c->snd_wl2 = s->ack;
-			if (c->retries == 0 && c->passive)
-				og_tcp_rtt_sample(c, (uint32_t)(st->now_us - c->last_rx_us));
+			/* RFC 6298 2.2: the SYN-ACK, if sent once, gives the first sample */
+			if (c->retries == 0 && c->passive && !c->cookie)
+				og_tcp_rtt_sample(c, (uint32_t)OG_MAX(
+							     st->now_us - c->rtt_start_us, 1));
 			establish(c);
 			if (c->dead)
 				return;
