@@ -174,6 +174,44 @@ test_samples_two_segments(void)
 	}
 }
 
+/*
+ * Segments of mixed sizes: small ones are staged by the inflater, large ones
+ * are read in place; every mix must give the same bytes.
+ */
+static void
+test_mixed_segments(void)
+{
+	static const uint32_t pattern[] = { 1, 100, 9000, 3, 1448, 40000, 8191, 8192, 2, 65536 };
+	uint8_t *pb, *gz, *out;
+	size_t pb_len, gz_len;
+	struct og_seg segs[256];
+
+	load("traces-4096", &pb, &pb_len, &gz, &gz_len);
+	out = malloc(pb_len);
+	for (size_t rot = 0; rot < OG_ARRAY_SIZE(pattern); rot++) {
+		uint32_t n = 0;
+		size_t off = 0, got = 0;
+
+		while (off < gz_len && n < OG_ARRAY_SIZE(segs)) {
+			uint32_t l = pattern[(rot + n) % OG_ARRAY_SIZE(pattern)];
+
+			l = (uint32_t)OG_MIN((size_t)l, gz_len - off);
+			segs[n].data = gz + off;
+			segs[n++].len = l;
+			off += l;
+		}
+		CU_ASSERT_EQUAL_FATAL(off, gz_len);
+		CU_ASSERT_EQUAL(og_gzip_inflate(inf, segs, n, out, pb_len, &got, NULL), OG_OK);
+		CU_ASSERT_EQUAL(got, pb_len);
+		CU_ASSERT(memcmp(out, pb, pb_len) == 0);
+		CU_ASSERT_EQUAL(og_gzip_inflate(inf, segs, n, out, pb_len - 1, &got, NULL),
+				-OG_OTLP_ERR_TOO_LARGE);
+	}
+	free(out);
+	free(pb);
+	free(gz);
+}
+
 /* The limit is on the inflated size: exactly enough succeeds, one less fails. */
 static void
 test_limit_exact(void)
@@ -601,6 +639,7 @@ test_deflate_fixed(void)
 static CU_TestInfo gzip_tests[] = {
 	{ "samples: one, 1448, 7 and 1-byte segments", test_samples },
 	{ "samples: every split into two segments", test_samples_two_segments },
+	{ "samples: mixed small and large segments", test_mixed_segments },
 	{ "limit: exact size ok, one less too large", test_limit_exact },
 	{ "zip bomb: 100 MiB of zeros vs 64 MiB limit", test_zip_bomb },
 	{ "truncation at every byte", test_truncation },
