@@ -125,9 +125,15 @@ traces_req(struct pbw *req, struct pbw *spans, size_t n)
 	w_msg(req, 1, &rs);
 }
 
+static void agree(enum og_otlp_signal sig, const uint8_t *b, size_t len, size_t seg_len,
+		  const char *what, size_t at);
+
+/* Decode with the reference; every hand-built body is also checked against the scanner. */
 static int
 ref(enum og_otlp_signal sig, const struct pbw *w, struct og_otlp_ref_result *r)
 {
+	agree(sig, w->b, w->len, 0, "hand-built body", w->len);
+	agree(sig, w->b, w->len, 1, "hand-built body in 1-byte segments", w->len);
 	return og_otlp_ref_decode(sig, w->b, w->len, r);
 }
 
@@ -436,7 +442,7 @@ histogram_with(const struct pbw *dp_extra, struct og_otlp_ref_result *r, bool ex
 	w_msg(&sm, 2, &m);
 	w_msg(&rm, 2, &sm);
 	w_msg(&req, 1, &rm);
-	rc = og_otlp_ref_decode(OG_OTLP_METRICS, req.b, req.len, r);
+	rc = ref(OG_OTLP_METRICS, &req, r);
 	free(req.b);
 	return rc;
 }
@@ -715,6 +721,238 @@ test_fnv(void)
 			0x85944171f73967e8ULL);
 }
 
+/* ---- agreement with the scanner ------------------------------------------ */
+
+/*
+ * Scanner-side id digest. The span/log views (view.c) are not there yet, so
+ * this walks request > resource entry (1) > Scope* entry (2) > item (2) by
+ * hand over a body both decoders accepted, and feeds the ids to
+ * og_otlp_ref_fnv_ids() as a view would hold them.
+ */
+struct fld {
+	uint64_t num;
+	unsigned int wt;
+	const uint8_t *v;
+	size_t len;
+};
+
+static bool
+rd_var(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned int i = 0; i < 10 && *p < end; i++) {
+		uint8_t c = *(*p)++;
+
+		*v |= (uint64_t)(c & 0x7f) << (7 * i);
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* Next field of a well-formed message; false at its end. */
+static bool
+next_fld(const uint8_t **p, const uint8_t *end, struct fld *f)
+{
+	uint64_t tag, v;
+
+	if (*p >= end || !rd_var(p, end, &tag))
+		return false;
+	f->num = tag >> 3;
+	f->wt = (unsigned int)(tag & 7);
+	f->v = *p;
+	switch (f->wt) {
+	case 0:
+		rd_var(p, end, &v);
+		break;
+	case 1:
+		*p += 8;
+		break;
+	case 5:
+		*p += 4;
+		break;
+	default:
+		rd_var(p, end, &v);
+		f->v = *p;
+		*p += v;
+		break;
+	}
+	f->len = (size_t)(*p - f->v);
+	return true;
+}
+
+static uint64_t
+walk_digest(enum og_otlp_signal sig, const uint8_t *b, size_t len)
+{
+	uint64_t h = OG_OTLP_REF_FNV_INIT;
+	const uint8_t *p = b;
+	struct fld r, s, it, f;
+
+	while (next_fld(&p, b + len, &r)) {
+		const uint8_t *rp = r.v;
+
+		if (r.num != 1 || r.wt != 2)
+			continue;
+		while (next_fld(&rp, r.v + r.len, &s)) {
+			const uint8_t *sp = s.v;
+
+			if (s.num != 2 || s.wt != 2)
+				continue;
+			while (next_fld(&sp, s.v + s.len, &it)) {
+				const uint8_t *ip = it.v;
+				struct fld id[3] = { { 0 } };
+
+				if (it.num != 2 || it.wt != 2 || sig == OG_OTLP_METRICS)
+					continue;
+				while (next_fld(&ip, it.v + it.len, &f)) {
+					if (f.wt != 2)
+						continue;
+					if (sig == OG_OTLP_TRACES && (f.num == 1 || f.num == 2))
+						id[f.num - 1] = f;
+					else if (sig == OG_OTLP_TRACES && f.num == 4)
+						id[2] = f;
+					else if (sig == OG_OTLP_LOGS && (f.num == 9 || f.num == 10))
+						id[f.num - 9] = f;
+				}
+				h = og_otlp_ref_fnv_ids(h, id[0].v, id[0].len, id[1].v, id[1].len,
+							id[2].v, id[2].len);
+			}
+		}
+	}
+	return h;
+}
+
+static struct og_otlp_resource agree_res[8192];
+static unsigned int n_disagree;
+
+/* Scan @p b in @p seg_len segments and compare with the reference. */
+static void
+agree(enum og_otlp_signal sig, const uint8_t *b, size_t len, size_t seg_len, const char *what,
+      size_t at)
+{
+	struct og_otlp_ref_result r;
+	struct og_otlp_scan sc;
+	struct og_seg one = { b, (uint32_t)len }, *segs = &one;
+	uint32_t nseg = len ? 1 : 0;
+	int rrc, src;
+	bool same;
+
+	if (seg_len && len)
+		segs = og_test_split(b, len, seg_len, &nseg);
+	memset(&sc, 0, sizeof(sc));
+	sc.signal = sig;
+	sc.res = agree_res;
+	sc.res_cap = OG_ARRAY_SIZE(agree_res);
+	rrc = og_otlp_ref_decode(sig, b, len, &r);
+	src = og_otlp_scan(segs, nseg, &sc);
+	same = (rrc == 0) == (src == OG_OK);
+	if (same && rrc == 0) {
+		same = r.n_resources == sc.n_resources && r.n_scopes == sc.n_scopes &&
+		       r.n_items == sc.n_items && r.n_rejected == sc.n_rejected &&
+		       memcmp(r.by_reason, sc.by_reason, sizeof(r.by_reason)) == 0 &&
+		       r.id_digest == walk_digest(sig, b, len);
+	}
+	if (!same && n_disagree++ < 20)
+		fprintf(stderr,
+			"\n  disagree: %s at %zu (%zu bytes): ref %d (%s) res %u scopes %u items "
+			"%llu rej %llu; scan %d (%s at %llu) res %u scopes %u items %llu rej %llu",
+			what, at, len, rrc, r.errmsg ? r.errmsg : "ok", r.n_resources, r.n_scopes,
+			(unsigned long long)r.n_items, (unsigned long long)r.n_rejected, src,
+			og_otlp_err_name(sc.err.code), (unsigned long long)sc.err.offset,
+			sc.n_resources, sc.n_scopes, (unsigned long long)sc.n_items,
+			(unsigned long long)sc.n_rejected);
+	CU_ASSERT(same);
+	if (segs != &one)
+		free(segs);
+}
+
+/* xorshift64*: a fixed sequence, so a failure reproduces */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static void
+test_agree_samples(void)
+{
+	struct sample s[32];
+	size_t n = load_manifest(s, OG_ARRAY_SIZE(s));
+
+	for (size_t i = 0; i < n; i++) {
+		char rel[160];
+		size_t len;
+		uint8_t *buf;
+
+		snprintf(rel, sizeof(rel), "samples/%s", s[i].file);
+		buf = og_test_read_file(rel, &len);
+		agree(s[i].sig, buf, len, 0, s[i].name, 0);
+		agree(s[i].sig, buf, len, 1448, s[i].name, 1448);
+		free(buf);
+	}
+}
+
+static void
+test_agree_truncations(void)
+{
+	struct sample s[32];
+	size_t n = load_manifest(s, OG_ARRAY_SIZE(s));
+
+	for (size_t i = 0; i < n; i++) {
+		char rel[160];
+		size_t len;
+		uint8_t *buf;
+
+		if (strstr(s[i].name, "traces-") == s[i].name && strcmp(s[i].name, "traces-1") &&
+		    strcmp(s[i].name, "traces-64"))
+			continue; /* the small samples only */
+		snprintf(rel, sizeof(rel), "samples/%s", s[i].file);
+		buf = og_test_read_file(rel, &len);
+		for (size_t cut = 0; cut < len; cut++)
+			agree(s[i].sig, buf, cut, 0, s[i].name, cut);
+		free(buf);
+	}
+}
+
+static void
+test_agree_flips(void)
+{
+	struct sample s[32];
+	size_t n = load_manifest(s, OG_ARRAY_SIZE(s));
+	uint64_t seed = 0x6f746c7067617465ULL; /* fixed */
+
+	for (size_t i = 0; i < n; i++) {
+		char rel[160];
+		size_t len;
+		uint8_t *buf;
+		unsigned int rounds;
+
+		snprintf(rel, sizeof(rel), "samples/%s", s[i].file);
+		buf = og_test_read_file(rel, &len);
+		if (len > 200000)
+			continue;
+		rounds = len < 40000 ? 3000 : 600;
+		for (unsigned int k = 0; k < rounds; k++) {
+			size_t off = rnd(&seed) % len;
+			uint8_t old = buf[off], v = (uint8_t)rnd(&seed);
+			size_t off2 = rnd(&seed) % len;
+			uint8_t old2 = buf[off2];
+
+			/* one byte set to a random value (never itself), sometimes two */
+			buf[off] = v == old ? (uint8_t)~old : v;
+			if (k % 4 == 3)
+				buf[off2] ^= (uint8_t)(1u << (rnd(&seed) % 8));
+			agree(s[i].sig, buf, len, k % 8 == 0 ? 97 : 0, s[i].name, off);
+			buf[off2] = old2;
+			buf[off] = old;
+		}
+		free(buf);
+	}
+}
+
 static CU_TestInfo ref_tests[] = {
 	{ "samples decode to the manifest counts", test_samples },
 	{ "empty body and bad signal", test_empty_and_signal },
@@ -733,8 +971,16 @@ static CU_TestInfo ref_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo agree_tests[] = {
+	{ "samples, one segment and 1448-byte segments", test_agree_samples },
+	{ "every truncation of the small samples", test_agree_truncations },
+	{ "random byte changes (fixed seed)", test_agree_flips },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_SuiteInfo suites[] = {
 	{ "otlp_ref", NULL, NULL, NULL, NULL, ref_tests },
+	{ "otlp_ref_vs_scan", NULL, NULL, NULL, NULL, agree_tests },
 	CU_SUITE_INFO_NULL,
 };
 
