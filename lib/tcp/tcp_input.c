@@ -263,6 +263,8 @@ ooo_pull(struct og_tcp_conn *c)
 static void
 fin_received(struct og_tcp_conn *c)
 {
+	bool tw = false;
+
 	/* RFC 9293 3.10.7.4 eighth step */
 	c->rcv_nxt++;
 	c->fin_rcvd = 1;
@@ -275,18 +277,21 @@ fin_received(struct og_tcp_conn *c)
 		break;
 	case OG_TCP_FIN_WAIT_1:
 		if (c->fin_acked)
-			og_tcp_enter_time_wait(c);
+			tw = true;
 		else
 			og_tcp_set_state(c, OG_TCP_CLOSING);
 		break;
 	case OG_TCP_FIN_WAIT_2:
-		og_tcp_enter_time_wait(c);
+		tw = true;
 		break;
 	default:
 		break;
 	}
+	/* the application hears of the half-close before TIME-WAIT ends its part */
 	if (c->accepted && !c->app_closed && c->app->peer_closed != NULL)
 		c->app->peer_closed(c->ctx, c);
+	if (tw && !c->dead)
+		og_tcp_enter_time_wait(c);
 }
 
 /* SYN-RECEIVED -> ESTABLISHED: tell the application. */
@@ -872,9 +877,14 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 				c->unacked_segs++;
 				if (c->dead)
 					return;
-				/* RFC 5681 4.2: ACK at once when a segment fills a gap */
-				if (had_ooo && ooo_pull(c))
-					ack_now = true;
+				/*
+				 * RFC 5681 4.2: ACK at once when a segment fills (part of)
+				 * a gap, unless a FIN found behind it was ACKed already
+				 */
+				if (had_ooo) {
+					c->unacked_segs = OG_MAX(c->unacked_segs, 2);
+					ooo_pull(c);
+				}
 				if (c->dead)
 					return;
 			}
