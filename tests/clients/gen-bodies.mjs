@@ -78,7 +78,7 @@ async function traces() {
 				'arr.str': ['a', '', 'ć'],
 				'arr.int': [1, 2, 3],
 				'arr.bool': [true, false],
-				'arr.dbl': [0.1, -0.0, 1e300],
+				'arr.dbl': [0.1, -2.5, 1.25e-300], // 1e300 would be sent as an out-of-range intValue by the SDK
 			},
 			links: i % 3 === 0 ? [{ context: root.spanContext(), attributes: { 'link.i': i } }] : [],
 		}, rootCtx);
