@@ -497,7 +497,8 @@ listen_input(struct og_tcp_stack *st, struct og_tcp_listener *l, const struct og
 		c->irs = s->seq - 1;
 		c->iss = s->ack - 1;
 		c->rcv_nxt = s->seq;
-		c->rcv_adv = s->seq;
+		/* the window our stateless SYN-ACK offered */
+		c->rcv_adv = s->seq + OG_MIN(st->conf.rcv_buf, 65535u);
 		c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 		c->recover = c->iss;
 		{
