@@ -49,6 +49,72 @@ const char *og_otlp_reject_msg(enum og_otlp_reject r);
  */
 int og_otlp_scan(const struct og_seg *segs, uint32_t nseg, struct og_otlp_scan *out);
 
+/**
+ * Rebuild resource entry @p res_idx of a scanned body without its rejected
+ * items, as pieces to forward zero-copy: concatenating them gives a valid
+ * ResourceSpans/ResourceLogs field (tag and length included) holding exactly
+ * the items that were not rejected, every other byte (unknown fields
+ * included) unchanged. The entry's tag and length, and those of each Scope*
+ * entry that lost items, are rewritten as literal pieces; a Scope* entry that
+ * lost all its items is kept (empty). An entry without rejected items is one
+ * range piece (its hdr).
+ *
+ * @param s     result of a successful og_otlp_scan() of the same body.
+ * @param out   array of @p cap pieces; *n receives how many were written.
+ * @return 0 (*n == 0 when every item of the entry was rejected: skip it),
+ *   -EINVAL for a bad index or when the rejected list overflowed,
+ *   -ENOSPC when @p cap is too small, -EIO when the body does not match @p s.
+ */
+int og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *segs,
+			    uint32_t nseg, uint32_t res_idx, struct og_otlp_piece *out,
+			    uint32_t cap, uint32_t *n);
+
+/* ---- views (view.c): read a scanned body's spans and attributes ------ */
+
+/**
+ * Start iterating the spans of resource entry @p r (index @p res_idx), or of
+ * every entry of the request when @p r is NULL. The body must have passed
+ * og_otlp_scan() (traces).
+ */
+void og_otlp_span_iter_init(struct og_otlp_span_iter *it, const struct og_seg *segs,
+			    uint32_t nseg, const struct og_otlp_resource *r, uint32_t res_idx);
+
+/**
+ * Next span. Ids are copied, name and status message given by range; fields
+ * absent from the span are zero. Repeated singular fields: last one wins.
+ *
+ * @return 1 with @p v filled, 0 when there are no more spans, or a negated
+ *   OG_OTLP_ERR_* when the bytes are malformed.
+ */
+int og_otlp_span_iter_next(struct og_otlp_span_iter *it, struct og_otlp_span_view *v);
+
+/**
+ * Iterate the KeyValue fields numbered @p field of the message at @p msg
+ * (e.g. 9 for Span.attributes, 1 for KeyValueList.values).
+ */
+void og_otlp_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs,
+			    uint32_t nseg, struct og_otlp_range msg, uint32_t field);
+
+/** Iterate a span's attributes (Span.attributes = 9). */
+void og_otlp_span_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs,
+				 uint32_t nseg, const struct og_otlp_span_view *sv);
+
+/**
+ * Iterate the attributes of a resource entry's Resource (Resource*.resource =
+ * 1, Resource.attributes = 1; every occurrence, as protobuf merges them).
+ */
+void og_otlp_resource_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs,
+				     uint32_t nseg, const struct og_otlp_resource *r);
+
+/**
+ * Next attribute: key by range, value typed (AnyValue oneof, last one wins;
+ * string, bytes, array and kvlist values by range). A KeyValue without
+ * value is OG_OTLP_VAL_EMPTY.
+ *
+ * @return 1 with @p a filled, 0 at the end, or a negated OG_OTLP_ERR_*.
+ */
+int og_otlp_attr_iter_next(struct og_otlp_attr_iter *it, struct og_otlp_attr *a);
+
 /* ---- OTLP/JSON (json_decode.c, json_encode.c) ------------------------ */
 
 /**
@@ -75,25 +141,37 @@ int og_otlp_pb_to_json(enum og_otlp_signal sig, const struct og_seg *segs, uint3
 
 struct og_inflater;
 
-/** Create an inflater (start-up only). NULL on allocation failure. */
+/**
+ * Create an inflater (start-up only, one per lcore; about 117 KiB, ISA-L).
+ * NULL on allocation failure. og_gzip_inflate() then allocates nothing.
+ */
 struct og_inflater *og_inflater_create(void);
-/** Free an inflater. */
+/** Free an inflater (NULL is allowed). */
 void og_inflater_free(struct og_inflater *inf);
 
 /**
  * Inflate a gzip body (RFC 1952; concatenated members accepted) read from
  * segments into @p out, at most @p out_cap bytes. The limit applies to the
  * inflated size: a stream that would produce more fails with
- * OG_OTLP_ERR_TOO_LARGE without writing past @p out_cap.
+ * OG_OTLP_ERR_TOO_LARGE without writing past @p out_cap (limits above 4 GiB
+ * are treated as 4 GiB). Header (reserved flags, FHCRC), CRC-32 and ISIZE
+ * are checked; anything after the last member is an error.
  *
- * @return OG_OK with *out_len set, or -OG_OTLP_ERR_* with @p err filled.
+ * @return OG_OK with *out_len set, or -OG_OTLP_ERR_* (GZIP_CORRUPT,
+ *   GZIP_TRUNCATED, GZIP_CRC, TOO_LARGE) with *out_len = 0 and @p err
+ *   (may be NULL) filled; err->offset is a byte offset into the COMPRESSED
+ *   input.
  */
 int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg,
 		    uint8_t *out, size_t out_cap, size_t *out_len, struct og_otlp_error *err);
 
 /**
- * Compress @p len bytes to gzip into @p out (for egress compression and
- * tests). @return OG_OK or -OG_OTLP_ERR_NO_SPACE.
+ * Append one gzip member holding @p len bytes to @p out (for egress
+ * compression and tests). @p level is an ISA-L level: 0 (fastest) to 3;
+ * 1 is the egress default; larger values are treated as 3, negative as 1.
+ * Allocates its working memory (about 360 KiB) per call: not yet for the hot
+ * path. @return OG_OK, or -OG_OTLP_ERR_NO_SPACE (a fixed @p out too small,
+ * or no memory) with out->len unchanged and out->overflow set.
  */
 int og_gzip_deflate(const uint8_t *in, size_t len, struct og_wbuf *out, int level);
 

@@ -146,4 +146,46 @@ struct og_otlp_attr {
 	} v;
 };
 
+/* ---- scanner extras: pieces and iterators (scan.c, view.c) ---------- */
+
+/**
+ * One piece of a resource entry rebuilt without its rejected items
+ * (og_otlp_resource_pieces()): either framing bytes we write (@c lit_len > 0:
+ * a tag and a recomputed length) or a range of the original body.
+ */
+struct og_otlp_piece {
+	struct og_otlp_range r; /**< range of the original body when lit_len == 0 */
+	uint8_t lit_len;	/**< > 0: the piece is lit[0 .. lit_len) */
+	uint8_t lit[7];		/**< tag (1 byte) + length varint (at most 5) */
+};
+
+/** Reader position over a segment list (the views use it to read fields). */
+struct og_otlp_cursor {
+	const struct og_seg *segs;
+	uint32_t nseg;
+	uint32_t si;   /**< current segment */
+	uint64_t base; /**< absolute offset of segs[si] */
+};
+
+/** Iterator over the spans of one resource entry or of a whole request. */
+struct og_otlp_span_iter {
+	struct og_otlp_cursor cur;
+	uint64_t pos;	    /**< next field to read */
+	uint64_t body_end;  /**< end of the request (whole-body mode) */
+	uint64_t res_end;   /**< end of the current ResourceSpans value */
+	uint64_t scope_end; /**< end of the current ScopeSpans value */
+	uint32_t resource;  /**< index of the current resource entry */
+	uint8_t level;	    /**< 0 request, 1 ResourceSpans, 2 ScopeSpans */
+	uint8_t whole;	    /**< iterating every resource entry */
+};
+
+/** Iterator over repeated KeyValue fields (attributes) of a message. */
+struct og_otlp_attr_iter {
+	struct og_otlp_cursor cur;
+	uint64_t pos, end;	    /**< the message holding the KeyValues */
+	uint64_t outer_pos, outer_end; /**< resource attributes: the entry */
+	uint32_t field;		    /**< field number of the KeyValues */
+	uint32_t outer_field;	    /**< 0, or the field holding the message */
+};
+
 #endif /* OG_OTLP_TYPES_H */
