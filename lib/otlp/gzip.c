@@ -8,10 +8,12 @@
  * mode, which also computes the CRC-32 of what it writes. Parsing the
  * wrapper ourselves gives exact error classes and byte offsets, enforces the
  * reserved-flag rule, checks the header CRC, and walks the segment list
- * without ever linearising it. docs/dependencies.md explains why ISA-L.
+ * without ever linearising it (runs of small segments pass through a 32 KiB
+ * staging buffer, see gz_feed()). docs/dependencies.md explains why ISA-L.
  *
- * Memory: the inflater (ISA-L state, 85 KiB, which includes its own 32 KiB
- * history window) is allocated once at start-up and reused, so inflating
+ * Memory: the inflater (117 KiB: ISA-L's state with its own copy of the
+ * 32 KiB history window, and the staging buffer) is allocated once per lcore
+ * at start-up and reused, so inflating
  * allocates nothing, and output goes only into the caller's bounded buffer:
  * when it is full, at most one window's worth of further output is decoded
  * into the inflater's own buffer, which is enough to tell "fits exactly"
