@@ -115,6 +115,17 @@ og_net_ctx_create(const struct og_net_conf *conf)
 		nc->xmit = eth_xmit;
 		nc->xmit_arg = nc;
 	}
+#ifdef OG_FAULT_INJECTION
+	nc->fault = conf->fault;
+#else
+	if (conf->fault.rx_drop | conf->fault.rx_dup | conf->fault.rx_reorder |
+	    conf->fault.tx_drop | conf->fault.tx_dup | conf->fault.tx_reorder) {
+		NET_LOG(ERR, "fault injection asked for, but not compiled in");
+		rte_free(nc->arp);
+		rte_free(nc);
+		return NULL;
+	}
+#endif
 	const struct og_port_info *pi = og_port_info(conf->port_id);
 	nc->rx_ip_cksum = pi != NULL && pi->rx_ip_cksum;
 
@@ -140,6 +151,10 @@ og_net_ctx_free(struct og_net_ctx *nc)
 		return;
 	og_net_tx_flush(nc);
 	net_arp_flush_all(nc);
+#ifdef OG_FAULT_INJECTION
+	rte_pktmbuf_free(nc->rx_held);
+	rte_pktmbuf_free(nc->tx_held);
+#endif
 	rte_spinlock_lock(&reg_lock);
 	registry[nc->slot] = NULL;
 	rte_spinlock_unlock(&reg_lock);

@@ -146,8 +146,15 @@ og_net_input_burst(struct og_net_ctx *nc, struct rte_mbuf **pkts, uint16_t n, ui
 		   struct rte_mbuf **tcp, uint16_t *n_tcp)
 {
 	uint16_t nt = 0;
+	uint16_t handled = n;
 
 	nc->now_us = now_us;
+#ifdef OG_FAULT_INJECTION
+	struct rte_mbuf *faulted[2 * n + 1];
+
+	n = net_fault_rx(nc, pkts, n, faulted);
+	pkts = faulted;
+#endif
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth;
@@ -178,5 +185,5 @@ og_net_input_burst(struct og_net_ctx *nc, struct rte_mbuf **pkts, uint16_t n, ui
 		}
 	}
 	*n_tcp = nt;
-	return n;
+	return handled;
 }

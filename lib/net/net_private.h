@@ -59,6 +59,13 @@ struct og_net_ctx {
 	struct arp_entry *arp;
 
 	unsigned int slot; /* index in the registry of live contexts */
+#ifdef OG_FAULT_INJECTION
+	struct og_net_fault fault;
+	struct rte_mbuf *rx_held; /* a received packet delayed behind the next */
+	struct rte_mbuf *tx_held; /* a sent packet delayed behind the next */
+	uint64_t rx_held_us;
+	uint64_t tx_held_us;
+#endif
 	struct og_net_stats stats;
 };
 
@@ -67,6 +74,15 @@ void net_arp_input(struct og_net_ctx *nc, struct rte_mbuf *m);
 void net_arp_output(struct og_net_ctx *nc, struct rte_mbuf *m, uint32_t nexthop_be);
 void net_arp_timers(struct og_net_ctx *nc);
 void net_arp_flush_all(struct og_net_ctx *nc);
+
+#ifdef OG_FAULT_INJECTION
+/* fault.c: out must have room for 2 * n + 1 packets */
+uint16_t net_fault_rx(struct og_net_ctx *nc, struct rte_mbuf **pkts, uint16_t n,
+		      struct rte_mbuf **out);
+uint16_t net_fault_tx(struct og_net_ctx *nc, struct rte_mbuf **pkts, uint16_t n,
+		      struct rte_mbuf **out);
+void net_fault_timers(struct og_net_ctx *nc);
+#endif
 
 /* output.c */
 void net_tx_frame(struct og_net_ctx *nc, struct rte_mbuf *m);

@@ -69,7 +69,8 @@ void og_net_ctx_free(struct og_net_ctx *nc);
  * answers are buffered for TX); IPv4/TCP datagrams for us are validated
  * (RFC 791 header checks, checksum in software unless the NIC vouched for
  * it), stripped of their Ethernet header, trimmed to the IP total length, get
- * l3_len set, and are written to @p tcp (room for @p n). Everything else is
+ * l3_len set, and are written to @p tcp (room for @p n; 2n + 1 in
+ * fault-injection builds, which may duplicate). Everything else is
  * counted under its drop reason and freed.
  *
  * @return n: every packet was handled; *n_tcp says how many went to @p tcp.

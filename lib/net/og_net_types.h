@@ -72,6 +72,21 @@ struct og_port_conf {
  */
 typedef uint16_t (*og_net_xmit_t)(void *arg, struct rte_mbuf **pkts, uint16_t n);
 
+/**
+ * Fault injection rates, in parts per million of packets. Honoured only in
+ * builds configured with -Dfault_injection=true (OG_FAULT_INJECTION); other
+ * builds refuse non-zero rates. Reordering holds a packet back behind the
+ * next one (or for at most 1 ms).
+ */
+struct og_net_fault {
+	uint32_t rx_drop;
+	uint32_t rx_dup;
+	uint32_t rx_reorder;
+	uint32_t tx_drop;
+	uint32_t tx_dup;
+	uint32_t tx_reorder;
+};
+
 /** Settings of one network context (og_net_ctx_create()). */
 struct og_net_conf {
 	uint16_t port_id;
@@ -88,6 +103,7 @@ struct og_net_conf {
 	uint32_t arp_ttl_us;	   /**< life of a resolved entry (default 300 s) */
 	og_net_xmit_t xmit;	   /**< NULL = rte_eth_tx_burst on port/queue */
 	void *xmit_arg;
+	struct og_net_fault fault; /**< all zero outside fault-injection builds */
 };
 
 struct og_net_ctx;

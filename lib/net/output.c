@@ -10,8 +10,15 @@
 static void
 tx_burst(struct og_net_ctx *nc)
 {
+	struct rte_mbuf **pkts = nc->tx_buf;
 	uint16_t sent = 0;
 	uint16_t n = nc->tx_n;
+#ifdef OG_FAULT_INJECTION
+	struct rte_mbuf *faulted[2 * NET_TX_BUF + 1];
+
+	n = net_fault_tx(nc, pkts, n, faulted);
+	pkts = faulted;
+#endif
 
 	/*
 	 * A few retries absorb a momentarily full descriptor ring; past that
@@ -19,11 +26,11 @@ tx_burst(struct og_net_ctx *nc)
 	 * (TCP retransmits what it sent).
 	 */
 	for (int tries = 0; sent < n && tries < 4; tries++)
-		sent += nc->xmit(nc->xmit_arg, nc->tx_buf + sent, (uint16_t)(n - sent));
+		sent += nc->xmit(nc->xmit_arg, pkts + sent, (uint16_t)(n - sent));
 	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
 	for (uint16_t i = sent; i < n; i++) {
-		nc->stats.ctr[OG_NET_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(nc->tx_buf[i]);
-		net_drop(nc, nc->tx_buf[i], OG_NET_DROP_TX_FULL);
+		nc->stats.ctr[OG_NET_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(pkts[i]);
+		net_drop(nc, pkts[i], OG_NET_DROP_TX_FULL);
 	}
 	nc->tx_n = 0;
 }
@@ -79,6 +86,9 @@ void
 og_net_timers_run(struct og_net_ctx *nc, uint64_t now_us)
 {
 	nc->now_us = now_us;
+#ifdef OG_FAULT_INJECTION
+	net_fault_timers(nc);
+#endif
 	if (now_us < nc->arp_next_scan_us)
 		return;
 	nc->arp_next_scan_us = now_us + 50000;

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Application arguments (the part after "--"). Every error is one line
+ * naming the option, and the caller exits with status 2 (usage error).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "og_telemetry.h"
+
+enum {
+	OPT_PORT_IP = 256,
+	OPT_GATEWAY,
+	OPT_MBUFS,
+	OPT_TELEMETRY,
+	OPT_ECHO,
+	OPT_DISCARD,
+	OPT_MAX_CONNS,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+	OPT_FAULT_RX_DROP,
+	OPT_FAULT_RX_DUP,
+	OPT_FAULT_RX_REORDER,
+	OPT_FAULT_TX_DROP,
+	OPT_FAULT_TX_DUP,
+	OPT_FAULT_TX_REORDER,
+};
+
+static const struct option long_opts[] = {
+	{ "port-ip", required_argument, NULL, OPT_PORT_IP },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "telemetry", required_argument, NULL, OPT_TELEMETRY },
+	{ "echo-port", required_argument, NULL, OPT_ECHO },
+	{ "discard-port", required_argument, NULL, OPT_DISCARD },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, OPT_HELP },
+#ifdef OG_FAULT_INJECTION
+	{ "fault-rx-drop", required_argument, NULL, OPT_FAULT_RX_DROP },
+	{ "fault-rx-dup", required_argument, NULL, OPT_FAULT_RX_DUP },
+	{ "fault-rx-reorder", required_argument, NULL, OPT_FAULT_RX_REORDER },
+	{ "fault-tx-drop", required_argument, NULL, OPT_FAULT_TX_DROP },
+	{ "fault-tx-dup", required_argument, NULL, OPT_FAULT_TX_DUP },
+	{ "fault-tx-reorder", required_argument, NULL, OPT_FAULT_TX_REORDER },
+#endif
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+app_usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+	       "\n"
+	       "Kernel-bypass OTLP ingest appliance. EAL options are DPDK's\n"
+	       "(doc.dpdk.org/guides-22.11/linux_gsg/linux_eal_parameters.html); every\n"
+	       "EAL lcore runs a dataplane loop with one RX/TX queue pair on each port.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --port-ip PORT=ADDR/PREFIX  IPv4 address and on-link prefix of ethdev PORT\n"
+	       "                              (repeatable, one per port; at least one)\n"
+	       "  --gateway ADDR              next hop for destinations outside every prefix\n"
+	       "  --mbufs N                   packet mbufs in the RX/TX pool (default 16383)\n"
+	       "  --telemetry ADDR:PORT       Prometheus /metrics and /healthz on a kernel\n"
+	       "                              socket (default 127.0.0.1:9464)\n"
+	       "  --echo-port N               TCP echo service on port N (diagnostic, zero\n"
+	       "                              copy; off by default)\n"
+	       "  --discard-port N            TCP discard service on port N (diagnostic; off\n"
+	       "                              by default)\n"
+	       "  --max-conns N               TCP connections per lcore (default 16384)\n"
+	       "  --log-level LEVEL           level of otlpgate's logs: emerg alert crit err\n"
+	       "                              warning notice info debug, or 1..8\n"
+#ifdef OG_FAULT_INJECTION
+	       "  --fault-rx-drop PCT         drop PCT%% of received packets (test builds)\n"
+	       "  --fault-rx-dup PCT          duplicate PCT%% of received packets\n"
+	       "  --fault-rx-reorder PCT      delay PCT%% of received packets behind the next\n"
+	       "  --fault-tx-drop PCT         drop PCT%% of sent packets\n"
+	       "  --fault-tx-dup PCT          duplicate PCT%% of sent packets\n"
+	       "  --fault-tx-reorder PCT      delay PCT%% of sent packets behind the next\n"
+#endif
+	       "  --help                      this text\n"
+	       "\n"
+	       "Example (TAP, no hugepages):\n"
+	       "  %s --no-huge --no-pci --file-prefix og0 --vdev net_tap0,iface=og0 -- \\\n"
+	       "      --port-ip 0=192.0.2.2/24 --echo-port 7 --discard-port 9\n",
+	       prog, prog);
+}
+
+static int
+fail(const char *opt, const char *why, const char *val)
+{
+	fprintf(stderr, "otlpgate: --%s: %s '%s' (see --help)\n", opt, why, val ? val : "");
+	return -1;
+}
+
+static bool
+parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool
+parse_ipv4(const char *s, uint32_t *addr_be)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return false;
+	*addr_be = in.s_addr;
+	return true;
+}
+
+/* PORT=ADDR/PREFIX */
+static bool
+parse_port_ip(const char *s, struct app_port_ip *p)
+{
+	char buf[64];
+	char *eq, *slash;
+	uint32_t port, prefix;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	eq = strchr(buf, '=');
+	slash = strchr(buf, '/');
+	if (eq == NULL || slash == NULL || slash < eq)
+		return false;
+	*eq = '\0';
+	*slash = '\0';
+	if (!parse_u32(buf, 0, RTE_MAX_ETHPORTS - 1, &port) ||
+	    !parse_u32(slash + 1, 1, 32, &prefix) || !parse_ipv4(eq + 1, &p->addr_be) ||
+	    p->addr_be == 0)
+		return false;
+	p->port_id = (uint16_t)port;
+	p->prefix_len = (uint8_t)prefix;
+	return true;
+}
+
+static int
+parse_level(const char *s)
+{
+	static const char *const names[] = { "emerg",	"alert",  "crit", "err",
+					     "warning", "notice", "info", "debug" };
+	uint32_t v;
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i + 1;
+	if (parse_u32(s, 1, 8, &v))
+		return (int)v;
+	return -1;
+}
+
+#ifdef OG_FAULT_INJECTION
+/* A percentage with up to four decimals, to parts per million. */
+static bool
+parse_pct(const char *s, uint32_t *ppm)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || !(v >= 0.0 && v <= 100.0))
+		return false;
+	*ppm = (uint32_t)(v * 10000.0 + 0.5);
+	return true;
+}
+#endif
+
+int
+app_parse_args(int argc, char **argv, struct app_opts *o)
+{
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	o->mbufs = 16383;
+	o->telemetry = "127.0.0.1:9464";
+	o->max_conns = 16384;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
+		const char *name =
+			(c >= OPT_PORT_IP && c != '?' && c != ':') ? long_opts[idx].name : NULL;
+		uint32_t v;
+
+		switch (c) {
+		case OPT_PORT_IP:
+			if (o->n_ports == APP_MAX_PORTS)
+				return fail(name, "too many ports, at most 8:", optarg);
+			if (!parse_port_ip(optarg, &o->ports[o->n_ports]))
+				return fail(name, "expected PORT=ADDR/PREFIX, got", optarg);
+			for (unsigned int i = 0; i < o->n_ports; i++)
+				if (o->ports[i].port_id == o->ports[o->n_ports].port_id)
+					return fail(name, "port given twice:", optarg);
+			o->n_ports++;
+			break;
+		case OPT_GATEWAY:
+			if (!parse_ipv4(optarg, &o->gateway_be) || o->gateway_be == 0)
+				return fail(name, "bad IPv4 address", optarg);
+			break;
+		case OPT_MBUFS:
+			if (!parse_u32(optarg, 1024, 1u << 26, &o->mbufs))
+				return fail(name, "expected 1024..67108864, got", optarg);
+			break;
+		case OPT_TELEMETRY: {
+			uint32_t a;
+			uint16_t p;
+
+			if (og_telemetry_parse_addr(optarg, &a, &p) != 0)
+				return fail(name, "expected ADDR:PORT, got", optarg);
+			o->telemetry = optarg;
+			break;
+		}
+		case OPT_ECHO:
+		case OPT_DISCARD:
+			if (!parse_u32(optarg, 1, 65535, &v))
+				return fail(name, "expected a TCP port 1..65535, got", optarg);
+			if (c == OPT_ECHO)
+				o->echo_port = (uint16_t)v;
+			else
+				o->discard_port = (uint16_t)v;
+			break;
+		case OPT_MAX_CONNS:
+			if (!parse_u32(optarg, 1, 1u << 24, &o->max_conns))
+				return fail(name, "expected 1..16777216, got", optarg);
+			break;
+		case OPT_LOG_LEVEL:
+			o->log_level = parse_level(optarg);
+			if (o->log_level < 0)
+				return fail(name, "unknown level", optarg);
+			break;
+		case OPT_HELP:
+			app_usage(argv[0]);
+			return 1;
+#ifdef OG_FAULT_INJECTION
+		case OPT_FAULT_RX_DROP:
+		case OPT_FAULT_RX_DUP:
+		case OPT_FAULT_RX_REORDER:
+		case OPT_FAULT_TX_DROP:
+		case OPT_FAULT_TX_DUP:
+		case OPT_FAULT_TX_REORDER: {
+			uint32_t *dst[] = { &o->fault.rx_drop,	  &o->fault.rx_dup,
+					    &o->fault.rx_reorder, &o->fault.tx_drop,
+					    &o->fault.tx_dup,	  &o->fault.tx_reorder };
+
+			if (!parse_pct(optarg, dst[c - OPT_FAULT_RX_DROP]))
+				return fail(name, "expected a percentage 0..100, got", optarg);
+			break;
+		}
+#endif
+		case ':':
+			fprintf(stderr, "otlpgate: %s: missing value (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "otlpgate: %s: unknown option (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "otlpgate: %s: unexpected argument (see --help)\n", argv[optind]);
+		return -1;
+	}
+	if (o->n_ports == 0) {
+		fprintf(stderr, "otlpgate: --port-ip: required, at least one (see --help)\n");
+		return -1;
+	}
+	if (o->echo_port != 0 && o->echo_port == o->discard_port) {
+		fprintf(stderr,
+			"otlpgate: --discard-port: same port as --echo-port (see --help)\n");
+		return -1;
+	}
+	return 0;
+}

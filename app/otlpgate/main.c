@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * otlpgate: EAL and application start-up, one dataplane loop per lcore,
+ * the telemetry control thread, and an orderly stop on SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include "app.h"
+#include "og_telemetry.h"
+
+RTE_LOG_REGISTER(og_app_logtype, otlpgate.app, INFO);
+
+#define RX_BURST 32
+
+static volatile bool force_quit;
+static struct app_opts opts;
+static struct app_lcore *lcores[RTE_MAX_LCORE];
+static struct og_tcp_stack *stacks[RTE_MAX_LCORE];
+static unsigned int n_lcores;
+static uint64_t tsc_per_us;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	force_quit = true;
+}
+
+/*
+ * lib/tcp's output: choose the port by the segment's source address (the
+ * address the connection was accepted on), then lib/net adds Ethernet.
+ */
+static uint16_t
+lcore_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct app_lcore *lc = arg;
+
+	if (lc->n_ports == 1)
+		return og_net_output_burst(lc->net[0], pkts, n);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(pkts[i], struct rte_ipv4_hdr *);
+		uint16_t p = 0;
+
+		for (uint16_t k = 0; k < lc->n_ports; k++)
+			if (og_net_addr(lc->net[k]) == ip->src_addr)
+				p = k;
+		og_net_output_burst(lc->net[p], &pkts[i], 1);
+	}
+	return n;
+}
+
+/* Active opens pick source ports whose replies RSS brings back here. */
+static bool
+lcore_rss_ok(void *arg, uint32_t saddr_be, uint32_t daddr_be, uint16_t sport_be, uint16_t dport_be)
+{
+	struct app_lcore *lc = arg;
+
+	for (uint16_t k = 0; k < lc->n_ports; k++)
+		if (og_net_addr(lc->net[k]) == saddr_be)
+			return og_port_rss_queue(opts.ports[k].port_id, saddr_be, daddr_be,
+						 sport_be, dport_be) == lc->queue_id;
+	return true;
+}
+
+static int
+lcore_loop(void *arg)
+{
+	struct app_lcore *lc = arg;
+	struct rte_mbuf *pkts[RX_BURST];
+	struct rte_mbuf *tcp[2 * RX_BURST + 1];
+
+	APP_LOG(INFO, "lcore %u: dataplane on queue %u", lc->lcore_id, lc->queue_id);
+	while (!force_quit) {
+		uint64_t t0 = rte_rdtsc();
+		uint64_t now_us = t0 / tsc_per_us;
+		bool work = false;
+
+		for (uint16_t p = 0; p < lc->n_ports; p++) {
+			uint16_t n, nt;
+
+			n = rte_eth_rx_burst(opts.ports[p].port_id, lc->queue_id, pkts, RX_BURST);
+#ifndef OG_FAULT_INJECTION
+			/* fault builds call it anyway: delayed packets come out there */
+			if (n == 0)
+				continue;
+#endif
+			work |= n != 0;
+			og_net_input_burst(lc->net[p], pkts, n, now_us, tcp, &nt);
+			if (nt != 0)
+				og_tcp_input_burst(lc->tcp, tcp, nt, now_us);
+		}
+		og_tcp_timers_run(lc->tcp, now_us);
+		for (uint16_t p = 0; p < lc->n_ports; p++) {
+			const struct og_net_stats *s = og_net_stats(lc->net[p]);
+			uint64_t tx = s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL];
+
+			og_net_timers_run(lc->net[p], now_us);
+			og_net_tx_flush(lc->net[p]);
+			work |= s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL] != tx;
+		}
+		uint64_t d = rte_rdtsc() - t0;
+
+		lc->total_cycles += d;
+		if (work)
+			lc->busy_cycles += d;
+	}
+	return 0;
+}
+
+static void
+collect_lcore(void *arg, struct og_metric_out *out)
+{
+	bool busy = arg != NULL;
+
+	for (unsigned int i = 0; i < n_lcores; i++) {
+		char labels[32];
+
+		snprintf(labels, sizeof(labels), "lcore=\"%u\"", lcores[i]->lcore_id);
+		og_metric_sample(out, labels,
+				 busy ? lcores[i]->busy_cycles : lcores[i]->total_cycles);
+	}
+}
+
+static void
+collect_tsc_hz(void *arg, struct og_metric_out *out)
+{
+	(void)arg;
+	og_metric_sample(out, NULL, rte_get_tsc_hz());
+}
+
+static int
+register_metrics(void)
+{
+	int rc = og_telemetry_register_builtin();
+
+	if (rc == 0)
+		rc = og_telemetry_register_tcp(stacks, n_lcores);
+	if (rc == 0)
+		rc = og_metric_register("otlpgate_lcore_busy_cycles_total",
+					"TSC cycles of dataplane loop iterations that received or "
+					"sent packets",
+					OG_METRIC_COUNTER, collect_lcore, (void *)1);
+	if (rc == 0)
+		rc = og_metric_register("otlpgate_lcore_cycles_total",
+					"TSC cycles of all dataplane loop iterations",
+					OG_METRIC_COUNTER, collect_lcore, NULL);
+	if (rc == 0)
+		rc = og_metric_register("otlpgate_lcore_tsc_hz",
+					"TSC frequency: divides the cycle counters into seconds",
+					OG_METRIC_GAUGE, collect_tsc_hz, NULL);
+	return rc;
+}
+
+static struct app_lcore *
+lcore_setup(unsigned int lcore_id, uint16_t queue_id, struct rte_mempool *mp,
+	    struct rte_mempool *hdr_mp, struct rte_mempool *clone_mp, bool tx_offload)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct app_lcore *lc;
+	struct og_tcp_conf tc;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	lc = rte_zmalloc_socket("og_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+	if (lc == NULL)
+		return NULL;
+	lc->lcore_id = lcore_id;
+	lc->queue_id = queue_id;
+	for (unsigned int p = 0; p < opts.n_ports; p++) {
+		const struct og_port_info *pi = og_port_info(opts.ports[p].port_id);
+		struct og_net_conf nc = {
+			.port_id = opts.ports[p].port_id,
+			.queue_id = queue_id,
+			.socket_id = socket,
+			.mp = mp,
+			.addr_be = opts.ports[p].addr_be,
+			.prefix_len = opts.ports[p].prefix_len,
+			.gateway_be = opts.gateway_be,
+			.mac = pi->mac,
+			.fault = opts.fault,
+		};
+
+		lc->net[p] = og_net_ctx_create(&nc);
+		if (lc->net[p] == NULL)
+			return NULL;
+		lc->n_ports++;
+	}
+	og_tcp_conf_init(&tc);
+	tc.max_conns = opts.max_conns;
+	tc.hdr_pool = hdr_mp;
+	tc.clone_pool = clone_mp;
+	tc.tx_csum_offload = tx_offload;
+	tc.tx = lcore_tx;
+	tc.tx_arg = lc;
+	tc.rss_ok = lcore_rss_ok;
+	tc.rss_arg = lc;
+	for (unsigned int i = 0; i < sizeof(tc.secret); i += 8) {
+		uint64_t r = rte_rand();
+
+		memcpy(tc.secret + i, &r, RTE_MIN(sizeof(r), sizeof(tc.secret) - i));
+	}
+	lc->tcp = og_tcp_stack_create(&tc);
+	if (lc->tcp == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "og_diag_%u", lcore_id);
+	lc->diag_pool = rte_mempool_create(name, opts.max_conns, 64, 0, 0, NULL, NULL, NULL, NULL,
+					   socket, RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (lc->diag_pool == NULL)
+		return NULL;
+	return lc;
+}
+
+static void
+lcore_free(struct app_lcore *lc)
+{
+	if (lc == NULL)
+		return;
+	/* The stack first: aborting connections returns echo state and mbufs. */
+	og_tcp_stack_free(lc->tcp);
+	for (unsigned int p = 0; p < lc->n_ports; p++)
+		og_net_ctx_free(lc->net[p]);
+	rte_mempool_free(lc->diag_pool);
+	rte_free(lc);
+}
+
+/* "--" splits EAL arguments from ours; return its index or argc. */
+static int
+find_split(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_mempool *mp = NULL, *hdr_mp = NULL, *clone_mp = NULL;
+	struct og_telemetry_server *tel = NULL;
+	bool tx_offload = true;
+	unsigned int lcore_id;
+	int split, rc, status = EXIT_FAILURE;
+	uint16_t q;
+
+	/* Our arguments are checked before EAL starts: a typo costs nothing. */
+	split = find_split(argc, argv);
+	for (int i = 1; i < split; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			app_usage(argv[0]);
+			return 0;
+		}
+	{
+		char *app_argv[argc + 1];
+		int app_argc = 0;
+
+		app_argv[app_argc++] = argv[0];
+		for (int i = split + 1; i < argc; i++)
+			app_argv[app_argc++] = argv[i];
+		app_argv[app_argc] = NULL;
+		rc = app_parse_args(app_argc, app_argv, &opts);
+		if (rc > 0)
+			return 0;
+		if (rc < 0)
+			return 2;
+	}
+
+	rc = rte_eal_init(split, argv);
+	if (rc < 0) {
+		fprintf(stderr, "otlpgate: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	if (opts.log_level != 0)
+		rte_log_set_level_pattern("otlpgate.*", (uint32_t)opts.log_level);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	tsc_per_us = rte_get_tsc_hz() / 1000000;
+	if (tsc_per_us == 0)
+		tsc_per_us = 1;
+
+	for (unsigned int p = 0; p < opts.n_ports; p++) {
+		if (!rte_eth_dev_is_valid_port(opts.ports[p].port_id)) {
+			fprintf(stderr, "otlpgate: --port-ip: no ethdev port %u (%u available)\n",
+				opts.ports[p].port_id, rte_eth_dev_count_avail());
+			status = 2;
+			goto out;
+		}
+	}
+	n_lcores = rte_lcore_count();
+	mp = rte_pktmbuf_pool_create("og_mbuf", opts.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (int)rte_socket_id());
+	/* header mbufs: headroom + Ethernet, IPv4 and TCP headers with options */
+	hdr_mp = rte_pktmbuf_pool_create("og_hdr", opts.mbufs, 256, 0, RTE_PKTMBUF_HEADROOM + 192,
+					 (int)rte_socket_id());
+	/* indirect mbufs referencing send-queue payload need no data room */
+	clone_mp = rte_pktmbuf_pool_create("og_clone", opts.mbufs * 2, 256, 0, 0,
+					   (int)rte_socket_id());
+	if (mp == NULL || hdr_mp == NULL || clone_mp == NULL) {
+		APP_LOG(ERR, "mempools of %u mbufs: %s (try fewer --mbufs or more memory)",
+			opts.mbufs, rte_strerror(rte_errno));
+		goto out;
+	}
+	for (unsigned int p = 0; p < opts.n_ports; p++) {
+		const struct og_port_info *pi;
+
+		rc = og_port_init(opts.ports[p].port_id, (uint16_t)n_lcores, mp, NULL);
+		if (rc != 0) {
+			APP_LOG(ERR, "port %u: %s", opts.ports[p].port_id, rte_strerror(-rc));
+			goto out;
+		}
+		pi = og_port_info(opts.ports[p].port_id);
+		tx_offload &= pi->tx_tcp_cksum && pi->tx_ip_cksum;
+	}
+	q = 0;
+	RTE_LCORE_FOREACH (lcore_id) {
+		struct app_lcore *lc = lcore_setup(lcore_id, q, mp, hdr_mp, clone_mp, tx_offload);
+
+		lcores[q] = lc;
+		if (lc == NULL) {
+			APP_LOG(ERR, "lcore %u: setup failed", lcore_id);
+			goto out;
+		}
+		stacks[q] = lc->tcp;
+		rc = app_diag_listen(lc, &opts);
+		if (rc != 0) {
+			APP_LOG(ERR, "diagnostic services: %s", strerror(-rc));
+			goto out;
+		}
+		q++;
+	}
+	/* RFC 5227 section 3: announce our addresses once we can answer. */
+	for (unsigned int p = 0; p < opts.n_ports; p++)
+		og_net_announce(lcores[0]->net[p]);
+
+	rc = register_metrics();
+	if (rc == 0)
+		rc = og_telemetry_register_dpdk();
+	if (rc != 0) {
+		APP_LOG(ERR, "telemetry registration: %s", strerror(-rc));
+		goto out;
+	}
+	tel = og_telemetry_start(opts.telemetry);
+	if (tel == NULL) {
+		APP_LOG(ERR, "telemetry server on %s could not start", opts.telemetry);
+		goto out;
+	}
+	APP_LOG(INFO, "running on %u lcore(s)%s%s", n_lcores,
+		opts.echo_port ? ", echo service on" : "", opts.discard_port ? ", discard on" : "");
+
+	rte_eal_mp_remote_launch(lcore_loop, NULL, SKIP_MAIN);
+	/* The main lcore is a dataplane lcore too: lcores[0]. */
+	lcore_loop(lcores[0]);
+	rte_eal_mp_wait_lcore();
+	APP_LOG(INFO, "stopping");
+	status = EXIT_SUCCESS;
+out:
+	force_quit = true;
+	rte_eal_mp_wait_lcore();
+	og_telemetry_stop(tel);
+	og_metric_unregister_all();
+	for (unsigned int i = 0; i < n_lcores; i++) {
+		lcore_free(lcores[i]);
+		lcores[i] = NULL;
+	}
+	for (unsigned int p = 0; p < opts.n_ports; p++)
+		og_port_close(opts.ports[p].port_id);
+	rte_mempool_free(clone_mp);
+	rte_mempool_free(hdr_mp);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return status;
+}

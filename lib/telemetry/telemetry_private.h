@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internals of lib/telemetry; never included from outside. */
+#ifndef OG_TELEMETRY_PRIVATE_H
+#define OG_TELEMETRY_PRIVATE_H
+
+#include "og_telemetry.h"
+
+struct tel_metric {
+	const char *name;
+	const char *help;
+	enum og_metric_type type;
+	og_metric_collect_t collect;
+	void *arg;
+};
+
+struct og_metric_out {
+	void (*emit)(struct og_metric_out *o, const char *labels, uint64_t v);
+	const struct tel_metric *m;
+	void *sink;
+	unsigned int n;
+};
+
+/*
+ * Call @p fn for each registered metric whose name starts with @p prefix
+ * (all when NULL), under the registry lock.
+ */
+void tel_foreach(const char *prefix, void (*fn)(void *ctx, const struct tel_metric *m), void *ctx);
+
+#endif /* OG_TELEMETRY_PRIVATE_H */
