@@ -352,7 +352,7 @@ read_sample(const struct sample *s, const char *ext, size_t *len)
 {
 	char rel[128];
 
-	snprintf(rel, sizeof(rel), "samples/%s.%s", s->name, ext);
+	snprintf(rel, sizeof(rel), "samples/%.63s.%.8s", s->name, ext);
 	return og_test_read_file(rel, len);
 }
 
@@ -372,6 +372,21 @@ test_samples_counts(void)
 		CU_ASSERT_EQUAL_FATAL(j2p_buf(s->sig, json, jl, &b), OG_OK);
 		c = count_items(s->sig, b.data, b.len);
 		CU_ASSERT_TRUE(c.ok);
+		/* the scanner of the protobuf path accepts it, with the same counts */
+		{
+			static struct og_otlp_resource res[64];
+			struct og_otlp_scan sc;
+			struct og_seg seg = { b.data, (uint32_t)b.len };
+
+			memset(&sc, 0, sizeof(sc));
+			sc.signal = s->sig;
+			sc.res = res;
+			sc.res_cap = OG_ARRAY_SIZE(res);
+			CU_ASSERT_EQUAL(og_otlp_scan(&seg, 1, &sc), OG_OK);
+			CU_ASSERT_EQUAL(sc.n_resources, s->resources);
+			CU_ASSERT_EQUAL(sc.n_items, s->items);
+			CU_ASSERT_EQUAL(sc.n_rejected, 0);
+		}
 		CU_ASSERT_EQUAL(c.resources, s->resources);
 		CU_ASSERT_EQUAL(c.items, s->items);
 		if (c.resources != s->resources || c.items != s->items)
