@@ -701,3 +701,132 @@ og_otlp_scan(const struct og_seg *segs, uint32_t nseg, struct og_otlp_scan *out)
 	sc_enter_seg(&sc, 0, 0);
 	return sc_run(&sc, type, og_segs_total(segs, nseg));
 }
+
+/* ---- pieces: a resource entry without its rejected items -------------- */
+
+struct pieces {
+	struct og_otlp_piece *out;
+	uint32_t cap;
+	uint32_t n;
+};
+
+static int
+pc_range(struct pieces *pc, uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return 0;
+	if (pc->n >= pc->cap)
+		return -ENOSPC;
+	pc->out[pc->n].r.off = (uint32_t)off;
+	pc->out[pc->n].r.len = (uint32_t)len;
+	pc->out[pc->n].lit_len = 0;
+	pc->n++;
+	return 0;
+}
+
+/* A field header we write: a one-byte tag (fields 1 and 2, wire type LEN)
+ * and the canonical varint of @p len. */
+static int
+pc_lit(struct pieces *pc, uint8_t tag, uint64_t len)
+{
+	struct og_otlp_piece *p;
+
+	if (pc->n >= pc->cap)
+		return -ENOSPC;
+	p = &pc->out[pc->n++];
+	p->r.off = 0;
+	p->r.len = 0;
+	p->lit[0] = tag;
+	p->lit_len = (uint8_t)(1 + otlp_put_varint(&p->lit[1], len));
+	return 0;
+}
+
+/* Where the value of the Scope* field @p scope starts, read from the body. */
+static int
+pc_scope_body(struct og_otlp_cursor *cur, struct og_otlp_range scope, uint64_t *body_off)
+{
+	uint64_t pos = scope.off, end = (uint64_t)scope.off + scope.len;
+	struct otlp_field f;
+
+	if (otlp_rd_field(cur, &pos, end, &f) < 0 || f.fn != 2 || f.wt != OTLP_WT_LEN ||
+	    f.off + f.len != end)
+		return -EIO;
+	*body_off = f.off;
+	return 0;
+}
+
+int
+og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *segs, uint32_t nseg,
+			uint32_t res_idx, struct og_otlp_piece *out, uint32_t cap, uint32_t *n)
+{
+	struct og_otlp_cursor cur = { segs, nseg, 0, 0 };
+	struct pieces pc = { out, cap, 0 };
+	const struct og_otlp_resource *r;
+	const struct og_otlp_rejected_item *rej;
+	uint64_t new_body, pos;
+	uint32_t i;
+	int rc;
+
+	*n = 0;
+	if (res_idx >= s->n_resources)
+		return -EINVAL;
+	r = &s->res[res_idx];
+	if (r->n_rejected == 0) {
+		rc = pc_range(&pc, r->hdr.off, r->hdr.len);
+		*n = pc.n;
+		return rc;
+	}
+	if (s->rej == NULL || (uint64_t)r->first_rej + r->n_rejected > s->n_rej_listed)
+		return -EINVAL; /* the list overflowed: this entry is not fully known */
+	if (r->n_rejected == r->n_items)
+		return 0; /* nothing left to forward */
+	rej = &s->rej[r->first_rej];
+
+	/* Pass 1: the entry's new length. The rejected items are listed in
+	 * body order, so those of one Scope* entry are adjacent. */
+	new_body = r->body.len;
+	for (i = 0; i < r->n_rejected;) {
+		struct og_otlp_range scope = rej[i].scope;
+		uint64_t body_off, removed = 0, body_len, new_len;
+
+		if (pc_scope_body(&cur, scope, &body_off) < 0)
+			return -EIO;
+		for (; i < r->n_rejected && rej[i].scope.off == scope.off; i++)
+			removed += rej[i].hdr.len;
+		body_len = (uint64_t)scope.off + scope.len - body_off;
+		if (removed > body_len)
+			return -EIO;
+		new_len = body_len - removed;
+		new_body -= scope.len - (1 + otlp_varint_size(new_len) + new_len);
+	}
+
+	/* Pass 2: framing, then the bytes between the removed items. */
+	rc = pc_lit(&pc, 0x0a, new_body); /* resource_{spans,logs} = 1, LEN */
+	pos = r->body.off;
+	for (i = 0; rc == 0 && i < r->n_rejected;) {
+		struct og_otlp_range scope = rej[i].scope;
+		uint64_t body_off, removed = 0, scope_end = (uint64_t)scope.off + scope.len;
+		uint32_t j;
+
+		pc_scope_body(&cur, scope, &body_off);
+		for (j = i; j < r->n_rejected && rej[j].scope.off == scope.off; j++)
+			removed += rej[j].hdr.len;
+		rc = pc_range(&pc, pos, scope.off - pos);
+		if (rc == 0)
+			rc = pc_lit(&pc, 0x12, scope_end - body_off - removed); /* scope_* = 2 */
+		pos = body_off;
+		for (; rc == 0 && i < j; i++) {
+			rc = pc_range(&pc, pos, rej[i].hdr.off - pos);
+			pos = (uint64_t)rej[i].hdr.off + rej[i].hdr.len;
+		}
+		if (rc == 0)
+			rc = pc_range(&pc, pos, scope_end - pos);
+		pos = scope_end;
+	}
+	if (rc == 0)
+		rc = pc_range(&pc, pos, (uint64_t)r->body.off + r->body.len - pos);
+	if (rc < 0)
+		return rc;
+	*n = pc.n;
+	return 0;
+}

@@ -797,6 +797,901 @@ test_empty_and_unknown_signal(void)
 	CU_ASSERT_EQUAL(og_otlp_scan(&seg, 1, &s), -EINVAL);
 }
 
+/* ---- unknown fields, packed encodings --------------------------------- */
+
+/* Add one unknown field of every valid wire type (field numbers beyond the
+ * table and inside it). */
+static void
+pb_unknowns(struct og_wbuf *w, bool on)
+{
+	if (!on)
+		return;
+	pb_uint(w, 99, 7);
+	pb_fixed64(w, 1000, 1);
+	pb_str(w, 536870911, "unknown"); /* the largest field number */
+	pb_fixed32(w, 100, 3);
+}
+
+/* A traces request exercising every message type, with or without unknown
+ * fields at every level. */
+static struct og_wbuf
+rich_trace(bool unk)
+{
+	struct og_wbuf req = pb_new(), rs = pb_new(), res = pb_new(), ss = pb_new(),
+		       scope = pb_new(), span = pb_new(), ev = pb_new(), link = pb_new(),
+		       st = pb_new(), kv = pb_new(), av = pb_new(), arr = pb_new(), kvl = pb_new(),
+		       er = pb_new();
+
+	pb_unknowns(&req, unk);
+	/* Resource with an EntityRef */
+	pb_attr_str(&res, 1, "service.name", "svc");
+	pb_str(&er, 2, "service");
+	pb_str(&er, 3, "service.name");
+	pb_unknowns(&er, unk);
+	pb_msg(&res, 3, &er);
+	pb_unknowns(&res, unk);
+	if (unk)
+		pb_fixed64(&res, 5, 1); /* inside the Resource table's range */
+	pb_msg(&rs, 1, &res);
+	pb_unknowns(&rs, unk);
+	/* scope */
+	pb_str(&scope, 1, "lib");
+	pb_attr_str(&scope, 3, "a", "b");
+	pb_unknowns(&scope, unk);
+	pb_msg(&ss, 1, &scope);
+	pb_unknowns(&ss, unk);
+	/* span with events, links, status and nested attribute values */
+	pb_bytes(&span, 1, TID, 16);
+	pb_bytes(&span, 2, SID, 8);
+	pb_str(&span, 3, "w3c=state");
+	pb_bytes(&span, 4, SID, 8);
+	pb_str(&span, 5, "op");
+	pb_fixed32(&span, 16, 0x101);
+	pb_fixed64(&ev, 1, 5);
+	pb_str(&ev, 2, "event");
+	pb_attr_str(&ev, 3, "e", "1");
+	pb_unknowns(&ev, unk);
+	pb_msg(&span, 11, &ev);
+	pb_bytes(&link, 1, TID, 16);
+	pb_bytes(&link, 2, SID, 8);
+	pb_attr_str(&link, 4, "l", "1");
+	pb_fixed32(&link, 6, 1);
+	pb_unknowns(&link, unk);
+	pb_msg(&span, 13, &link);
+	pb_str(&st, 2, "ok");
+	pb_uint(&st, 3, 1);
+	pb_unknowns(&st, unk);
+	if (unk) {		       /* unknown fields inside the tables' range */
+		pb_uint(&st, 1, 1);    /* Status: reserved 1 */
+		pb_str(&rs, 9, "x");   /* ResourceSpans */
+		pb_fixed32(&ss, 4, 1); /* ScopeSpans */
+	}
+	pb_msg(&span, 15, &st);
+	{
+		struct og_wbuf v1 = pb_new(), v2 = pb_new(), kv2 = pb_new(), v3 = pb_new();
+
+		pb_uint(&v1, 3, 42);
+		pb_unknowns(&v1, unk);
+		pb_msg(&arr, 1, &v1);
+		pb_fixed64(&v2, 4, 0x3ff0000000000000ull);
+		pb_msg(&arr, 1, &v2);
+		pb_unknowns(&arr, unk);
+		pb_str(&kv2, 1, "inner");
+		pb_uint(&v3, 2, 1);
+		pb_msg(&kv2, 2, &v3);
+		pb_unknowns(&kv2, unk);
+		pb_msg(&kvl, 1, &kv2);
+		pb_unknowns(&kvl, unk);
+	}
+	pb_msg(&av, 5, &arr);
+	pb_unknowns(&av, unk);
+	pb_str(&kv, 1, "arr");
+	pb_msg(&kv, 2, &av);
+	pb_unknowns(&kv, unk);
+	pb_msg(&span, 9, &kv);
+	av = pb_new();
+	kv = pb_new();
+	pb_msg(&av, 6, &kvl);
+	pb_str(&kv, 1, "map");
+	pb_msg(&kv, 2, &av);
+	pb_msg(&span, 9, &kv);
+	pb_unknowns(&span, unk);
+	pb_msg(&ss, 2, &span);
+	pb_good_span(&ss, "second");
+	pb_unknowns(&ss, unk);
+	pb_msg(&rs, 2, &ss);
+	pb_msg(&req, 1, &rs);
+	pb_unknowns(&req, unk);
+	return req;
+}
+
+/* A metrics request with every data point kind; @p packed picks the packed
+ * encoding of the repeated numeric fields. */
+static struct og_wbuf
+rich_metrics(bool unk, bool packed)
+{
+	struct og_wbuf req = pb_new(), rm = pb_new(), sm = pb_new(), m = pb_new(), g = pb_new(),
+		       h = pb_new(), e = pb_new(), su = pb_new(), sum = pb_new();
+
+	pb_unknowns(&req, unk);
+	for (int i = 0; i < 2; i++) { /* Gauge and Sum: NumberDataPoint */
+		struct og_wbuf dp = pb_new(), ex = pb_new();
+
+		pb_attr_str(&dp, 7, "k", "v");
+		pb_fixed64(&dp, 3, 9);
+		pb_fixed64(&dp, i ? 6 : 4, 1);
+		pb_fixed64(&ex, 2, 1);
+		pb_bytes(&ex, 4, SID, 8);
+		pb_bytes(&ex, 5, TID, 16);
+		pb_attr_str(&ex, 7, "f", "x");
+		pb_unknowns(&ex, unk);
+		pb_msg(&dp, 5, &ex);
+		pb_uint(&dp, 8, 1);
+		pb_unknowns(&dp, unk);
+		pb_msg(i ? &sum : &g, 1, &dp);
+	}
+	pb_uint(&sum, 2, 2);
+	pb_uint(&sum, 3, 1);
+	pb_unknowns(&g, unk);
+	pb_unknowns(&sum, unk);
+	{ /* Histogram */
+		struct og_wbuf dp = pb_new();
+
+		pb_fixed64(&dp, 4, 6);
+		if (packed) {
+			pb_tag(&dp, 6, 2);
+			pb_varint(&dp, 24);
+			for (int k = 0; k < 3; k++)
+				og_wbuf_put(&dp, "\x02\0\0\0\0\0\0\0", 8);
+			pb_tag(&dp, 7, 2);
+			pb_varint(&dp, 16);
+			og_wbuf_put(&dp, "\0\0\0\0\0\0\xf0\x3f\0\0\0\0\0\0\0\x40", 16);
+		} else {
+			for (int k = 0; k < 3; k++)
+				pb_fixed64(&dp, 6, 2);
+			pb_fixed64(&dp, 7, 0x3ff0000000000000ull);
+			pb_fixed64(&dp, 7, 0x4000000000000000ull);
+		}
+		pb_fixed64(&dp, 11, 0);
+		pb_fixed64(&dp, 12, 0);
+		pb_unknowns(&dp, unk);
+		pb_msg(&h, 1, &dp);
+		pb_uint(&h, 2, 1);
+	}
+	{ /* ExponentialHistogram with Buckets */
+		struct og_wbuf dp = pb_new(), b = pb_new();
+
+		pb_uint(&dp, 6, 3); /* sint32 scale */
+		pb_uint(&b, 1, 1);
+		if (packed) {
+			pb_tag(&b, 2, 2);
+			pb_varint(&b, 12);
+			og_wbuf_put(&b, "\x01\x80\x01\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12);
+		} else {
+			pb_uint(&b, 2, 1);
+			pb_uint(&b, 2, 128);
+			pb_uint(&b, 2, UINT64_MAX);
+		}
+		pb_unknowns(&b, unk);
+		pb_msg(&dp, 8, &b);
+		pb_fixed64(&dp, 14, 0);
+		pb_unknowns(&dp, unk);
+		pb_msg(&e, 1, &dp);
+	}
+	{ /* Summary with quantiles */
+		struct og_wbuf dp = pb_new(), q = pb_new();
+
+		pb_fixed64(&q, 1, 0);
+		pb_fixed64(&q, 2, 0);
+		pb_unknowns(&q, unk);
+		pb_msg(&dp, 6, &q);
+		pb_unknowns(&dp, unk);
+		pb_msg(&su, 1, &dp);
+	}
+	pb_str(&m, 1, "m");
+	pb_msg(&m, 5, &g);
+	pb_unknowns(&m, unk);
+	pb_msg(&sm, 2, &m);
+	m = pb_new();
+	pb_msg(&m, 7, &sum);
+	pb_msg(&sm, 2, &m);
+	m = pb_new();
+	pb_msg(&m, 9, &h);
+	pb_msg(&sm, 2, &m);
+	m = pb_new();
+	pb_msg(&m, 10, &e);
+	pb_msg(&sm, 2, &m);
+	m = pb_new();
+	pb_msg(&m, 11, &su);
+	pb_attr_str(&m, 12, "meta", "data");
+	pb_msg(&sm, 2, &m);
+	pb_unknowns(&sm, unk);
+	pb_msg(&rm, 2, &sm);
+	pb_unknowns(&rm, unk);
+	pb_msg(&req, 1, &rm);
+	return req;
+}
+
+static void
+test_unknown_fields(void)
+{
+	struct og_otlp_scan a, b;
+	struct og_wbuf w0 = rich_trace(false), w1 = rich_trace(true);
+
+	CU_ASSERT_EQUAL(scan_w(&w0, OG_OTLP_TRACES, &a), OG_OK);
+	CU_ASSERT_EQUAL(scan_w(&w1, OG_OTLP_TRACES, &b), OG_OK);
+	CU_ASSERT(w1.len > w0.len + 100);
+	CU_ASSERT_EQUAL(a.n_items, 2);
+	CU_ASSERT_EQUAL(b.n_items, 2);
+	CU_ASSERT_EQUAL(a.n_scopes, 1);
+	CU_ASSERT_EQUAL(b.n_scopes, 1);
+	CU_ASSERT_EQUAL(b.n_resources, 1);
+	CU_ASSERT_EQUAL(b.n_rejected, 0);
+	og_wbuf_free(&w0);
+	og_wbuf_free(&w1);
+	for (int packed = 0; packed < 2; packed++) {
+		w0 = rich_metrics(false, packed);
+		w1 = rich_metrics(true, packed);
+		CU_ASSERT_EQUAL(scan_w(&w0, OG_OTLP_METRICS, &a), OG_OK);
+		CU_ASSERT_EQUAL(scan_w(&w1, OG_OTLP_METRICS, &b), OG_OK);
+		CU_ASSERT_EQUAL(a.n_items, 5);
+		CU_ASSERT_EQUAL(b.n_items, 5);
+		CU_ASSERT_EQUAL(b.n_scopes, 1);
+		og_wbuf_free(&w0);
+		og_wbuf_free(&w1);
+	}
+	/* the same schema bytes under the wrong signal: fields mean other
+	 * things and wire types clash */
+	w0 = rich_metrics(false, true);
+	CU_ASSERT(scan_w(&w0, OG_OTLP_LOGS, &a) < 0);
+	og_wbuf_free(&w0);
+}
+
+/* ---- reject reasons --------------------------------------------------- */
+
+struct span_case {
+	const uint8_t *tid;
+	size_t tl;
+	const uint8_t *sid;
+	size_t sl;
+	const uint8_t *pid;
+	size_t pl;
+	int reason; /* -1: accepted */
+};
+
+static const uint8_t LONG[17] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+
+static const struct span_case span_cases[] = {
+	{ TID, 16, SID, 8, NULL, 0, -1 },
+	{ TID, 15, SID, 8, NULL, 0, OG_OTLP_REJECT_TRACE_ID_LENGTH },
+	{ NULL, 0, SID, 8, NULL, 0, OG_OTLP_REJECT_TRACE_ID_LENGTH },
+	{ LONG, 17, SID, 8, NULL, 0, OG_OTLP_REJECT_TRACE_ID_LENGTH },
+	{ ZERO, 16, SID, 8, NULL, 0, OG_OTLP_REJECT_TRACE_ID_ZERO },
+	{ ZERO, 16, SID, 3, NULL, 0, OG_OTLP_REJECT_TRACE_ID_ZERO }, /* first check wins */
+	{ TID, 16, SID, 7, NULL, 0, OG_OTLP_REJECT_SPAN_ID_LENGTH },
+	{ TID, 16, NULL, 0, NULL, 0, OG_OTLP_REJECT_SPAN_ID_LENGTH },
+	{ TID, 16, ZERO, 8, NULL, 0, OG_OTLP_REJECT_SPAN_ID_ZERO },
+	{ TID, 16, ZERO, 8, SID, 2, OG_OTLP_REJECT_SPAN_ID_ZERO },
+	{ TID, 16, SID, 8, SID, 4, OG_OTLP_REJECT_PARENT_SPAN_ID_LENGTH },
+	{ TID, 16, SID, 8, LONG, 9, OG_OTLP_REJECT_PARENT_SPAN_ID_LENGTH },
+	{ TID, 16, SID, 8, SID, 8, -1 },
+	{ TID, 16, SID, 8, ZERO, 8, -1 }, /* a zero parent is not checked */
+	{ TID, 16, SID, 8, SID, 0, -1 },  /* present but empty */
+	{ TID, 16, SID, 8, NULL, 0, -1 },
+};
+
+static void
+test_span_rejects(void)
+{
+	struct og_wbuf spans = pb_new(), w;
+	size_t at[OG_ARRAY_SIZE(span_cases) + 1], base;
+	uint64_t want[OG_OTLP_REJECT_MAX] = { 0 };
+	struct og_otlp_scan s;
+	uint32_t k = 0;
+
+	for (unsigned int i = 0; i < OG_ARRAY_SIZE(span_cases); i++) {
+		const struct span_case *c = &span_cases[i];
+
+		at[i] = spans.len;
+		pb_span(&spans, c->tid, c->tl, c->sid, c->sl, c->pid, c->pl, "s");
+		if (c->reason >= 0)
+			want[c->reason]++;
+	}
+	at[OG_ARRAY_SIZE(span_cases)] = spans.len;
+	base = 0;
+	{
+		size_t n = spans.len;
+
+		w = pb_wrap_trace(&spans);
+		base = w.len - n; /* the spans are the body's tail */
+	}
+	CU_ASSERT_EQUAL_FATAL(scan_w(&w, OG_OTLP_TRACES, &s), OG_OK);
+	CU_ASSERT_EQUAL(s.n_items, OG_ARRAY_SIZE(span_cases));
+	CU_ASSERT_EQUAL(s.n_rejected, 11);
+	CU_ASSERT(memcmp(s.by_reason, want, sizeof(want)) == 0);
+	CU_ASSERT_EQUAL(s.n_rej_listed, 11);
+	CU_ASSERT_EQUAL(s.rej_overflow, 0);
+	CU_ASSERT_EQUAL(g_res[0].n_rejected, 11);
+	CU_ASSERT_EQUAL(g_res[0].first_rej, 0);
+	for (unsigned int i = 0; i < OG_ARRAY_SIZE(span_cases); i++) {
+		if (span_cases[i].reason < 0)
+			continue;
+		CU_ASSERT_EQUAL(g_rej[k].reason, (enum og_otlp_reject)span_cases[i].reason);
+		CU_ASSERT_EQUAL(g_rej[k].hdr.off, base + at[i]);
+		CU_ASSERT_EQUAL(g_rej[k].hdr.len, at[i + 1] - at[i]);
+		CU_ASSERT_EQUAL(g_rej[k].resource, 0);
+		CU_ASSERT_EQUAL(w.data[g_rej[k].scope.off], 0x12);
+		CU_ASSERT_EQUAL(g_rej[k].scope.off + g_rej[k].scope.len, w.len);
+		k++;
+	}
+	/* the list overflows but the counts stay exact */
+	memset(&s, 0, sizeof(s));
+	s.signal = OG_OTLP_TRACES;
+	s.res = g_res;
+	s.res_cap = RES_CAP;
+	s.rej = g_rej;
+	s.rej_cap = 3;
+	{
+		struct og_seg seg = { w.data, (uint32_t)w.len };
+		struct og_otlp_piece pcs[8];
+		uint32_t n;
+
+		CU_ASSERT_EQUAL(og_otlp_scan(&seg, 1, &s), OG_OK);
+		CU_ASSERT_EQUAL(s.n_rejected, 11);
+		CU_ASSERT_EQUAL(s.n_rej_listed, 3);
+		CU_ASSERT_EQUAL(s.rej_overflow, 1);
+		CU_ASSERT_EQUAL(og_otlp_resource_pieces(&s, &seg, 1, 0, pcs, 8, &n), -EINVAL);
+	}
+	og_wbuf_free(&w);
+
+	/* last one wins: a bad trace_id followed by a good one is fine, and
+	 * the other way round is not */
+	spans = pb_new();
+	{
+		struct og_wbuf sp = pb_new();
+
+		pb_bytes(&sp, 1, ZERO, 16);
+		pb_bytes(&sp, 1, TID, 16);
+		pb_bytes(&sp, 2, SID, 8);
+		pb_msg(&spans, 2, &sp);
+		sp = pb_new();
+		pb_bytes(&sp, 1, TID, 16);
+		pb_bytes(&sp, 2, SID, 8);
+		pb_bytes(&sp, 1, TID, 3);
+		pb_msg(&spans, 2, &sp);
+	}
+	w = pb_wrap_trace(&spans);
+	CU_ASSERT_EQUAL(scan_w(&w, OG_OTLP_TRACES, &s), OG_OK);
+	CU_ASSERT_EQUAL(s.n_rejected, 1);
+	CU_ASSERT_EQUAL(s.by_reason[OG_OTLP_REJECT_TRACE_ID_LENGTH], 1);
+	og_wbuf_free(&w);
+}
+
+static void
+test_log_rejects(void)
+{
+	static const struct {
+		const uint8_t *tid;
+		size_t tl;
+		const uint8_t *sid;
+		size_t sl;
+		int reason;
+	} cases[] = {
+		{ NULL, 0, NULL, 0, -1 },
+		{ TID, 16, SID, 8, -1 },
+		{ TID, 0, SID, 0, -1 },
+		{ TID, 16, NULL, 0, -1 },
+		{ NULL, 0, SID, 8, -1 },
+		{ TID, 15, SID, 8, OG_OTLP_REJECT_LOG_TRACE_ID_LENGTH },
+		{ LONG, 17, NULL, 0, OG_OTLP_REJECT_LOG_TRACE_ID_LENGTH },
+		{ ZERO, 16, SID, 2, OG_OTLP_REJECT_LOG_TRACE_ID_ZERO },
+		{ TID, 16, SID, 9 - 2, OG_OTLP_REJECT_LOG_SPAN_ID_LENGTH },
+		{ NULL, 0, LONG, 9, OG_OTLP_REJECT_LOG_SPAN_ID_LENGTH },
+		{ TID, 16, ZERO, 8, OG_OTLP_REJECT_LOG_SPAN_ID_ZERO },
+		{ NULL, 0, ZERO, 8, OG_OTLP_REJECT_LOG_SPAN_ID_ZERO },
+	};
+	struct og_wbuf req = pb_new(), rl = pb_new(), sl = pb_new();
+	uint64_t want[OG_OTLP_REJECT_MAX] = { 0 };
+	struct og_otlp_scan s;
+
+	for (unsigned int i = 0; i < OG_ARRAY_SIZE(cases); i++) {
+		struct og_wbuf lr = pb_new(), body = pb_new();
+
+		pb_fixed64(&lr, 1, 1);
+		pb_uint(&lr, 2, 9);
+		pb_str(&body, 1, "hello");
+		pb_msg(&lr, 5, &body);
+		if (cases[i].tid)
+			pb_bytes(&lr, 9, cases[i].tid, cases[i].tl);
+		if (cases[i].sid)
+			pb_bytes(&lr, 10, cases[i].sid, cases[i].sl);
+		pb_str(&lr, 12, "event.name");
+		pb_msg(&sl, 2, &lr);
+		if (cases[i].reason >= 0)
+			want[cases[i].reason]++;
+	}
+	pb_msg(&rl, 2, &sl);
+	pb_msg(&req, 1, &rl);
+	CU_ASSERT_EQUAL(scan_w(&req, OG_OTLP_LOGS, &s), OG_OK);
+	CU_ASSERT_EQUAL(s.n_items, OG_ARRAY_SIZE(cases));
+	CU_ASSERT_EQUAL(s.n_rejected, 7);
+	CU_ASSERT(memcmp(s.by_reason, want, sizeof(want)) == 0);
+	for (uint32_t i = 0; i < s.n_rej_listed; i++)
+		CU_ASSERT_EQUAL(req.data[g_rej[i].hdr.off], 0x12);
+	og_wbuf_free(&req);
+}
+
+/* ---- pieces ------------------------------------------------------------ */
+
+/* Concatenate every resource entry's pieces into a new request. */
+static struct og_wbuf
+rebuild(const struct og_otlp_scan *s, const struct og_seg *segs, uint32_t nseg, uint32_t *skipped)
+{
+	struct og_wbuf out = pb_new();
+	struct og_otlp_piece pcs[256];
+
+	*skipped = 0;
+	for (uint32_t r = 0; r < s->n_resources; r++) {
+		uint32_t n = 0;
+
+		CU_ASSERT_EQUAL_FATAL(og_otlp_resource_pieces(s, segs, nseg, r, pcs, 256, &n), 0);
+		if (n == 0)
+			(*skipped)++;
+		for (uint32_t i = 0; i < n; i++) {
+			if (pcs[i].lit_len) {
+				og_wbuf_put(&out, pcs[i].lit, pcs[i].lit_len);
+			} else {
+				og_wbuf_reserve(&out, pcs[i].r.len);
+				CU_ASSERT_EQUAL(og_segs_copy(segs, nseg, pcs[i].r.off, pcs[i].r.len,
+							     out.data + out.len),
+						0);
+				out.len += pcs[i].r.len;
+			}
+		}
+	}
+	return out;
+}
+
+/* The span ids of a body, in order, skipping the spans at @p skip ranges. */
+static uint32_t
+span_ids(const struct og_seg *segs, uint32_t nseg, const struct og_otlp_rejected_item *skip,
+	 uint32_t nskip, uint8_t (*ids)[8], uint32_t cap)
+{
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+	uint32_t n = 0, k = 0;
+	int rc;
+
+	og_otlp_span_iter_init(&it, segs, nseg, NULL, 0);
+	while ((rc = og_otlp_span_iter_next(&it, &v)) == 1) {
+		while (k < nskip && skip[k].hdr.off + skip[k].hdr.len <= v.span.off)
+			k++;
+		if (k < nskip && skip[k].hdr.off < v.span.off)
+			continue;
+		if (n < cap)
+			memcpy(ids[n], v.span_id, 8);
+		n++;
+	}
+	CU_ASSERT_EQUAL(rc, 0);
+	return n;
+}
+
+static void
+check_pieces(uint8_t *buf, size_t len, size_t seg_len, uint64_t want_rejected,
+	     uint32_t want_skipped)
+{
+	static uint8_t ids_a[4096][8], ids_b[4096][8];
+	struct og_otlp_rejected_item rej[REJ_CAP];
+	struct og_otlp_scan s, s2;
+	struct og_seg one = { buf, (uint32_t)len }, *segs = &one;
+	uint32_t nseg = 1, skipped, na, nb;
+	struct og_wbuf out;
+
+	if (seg_len)
+		segs = og_test_split(buf, len, seg_len, &nseg);
+	CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, OG_OTLP_TRACES, &s), OG_OK);
+	CU_ASSERT_EQUAL(s.n_rejected, want_rejected);
+	memcpy(rej, g_rej, sizeof(rej));
+	out = rebuild(&s, segs, nseg, &skipped);
+	CU_ASSERT_EQUAL(skipped, want_skipped);
+	CU_ASSERT_EQUAL_FATAL(scan_buf(out.data, out.len, 0, OG_OTLP_TRACES, &s2), OG_OK);
+	CU_ASSERT_EQUAL(s2.n_items, s.n_items - s.n_rejected);
+	CU_ASSERT_EQUAL(s2.n_rejected, 0);
+	CU_ASSERT_EQUAL(s2.n_resources, s.n_resources - skipped);
+	CU_ASSERT_EQUAL(s2.n_scopes + (skipped ? 0 : 0) <= s.n_scopes, true);
+	na = span_ids(segs, nseg, rej, s.n_rej_listed, ids_a, 4096);
+	{
+		struct og_seg o = { out.data, (uint32_t)out.len };
+
+		nb = span_ids(&o, 1, NULL, 0, ids_b, 4096);
+	}
+	CU_ASSERT_EQUAL(na, s.n_items - s.n_rejected);
+	CU_ASSERT_EQUAL(na, nb);
+	CU_ASSERT(memcmp(ids_a, ids_b, 8 * OG_MIN(na, 4096u)) == 0);
+	og_wbuf_free(&out);
+	if (segs != &one)
+		free(segs);
+}
+
+static void
+test_pieces(void)
+{
+	struct og_wbuf spans = pb_new(), w;
+	struct og_otlp_scan s;
+	struct og_otlp_piece pcs[64];
+	uint32_t n;
+
+	/* rejects first, adjacent, last, with unknown fields between */
+	pb_span(&spans, ZERO, 16, SID, 8, NULL, 0, "r0");
+	pb_good_span(&spans, "a");
+	pb_unknowns(&spans, true);
+	pb_span(&spans, TID, 16, ZERO, 8, NULL, 0, "r1");
+	pb_span(&spans, TID, 3, SID, 8, NULL, 0, "r2");
+	pb_good_span(&spans, "b");
+	pb_span(&spans, TID, 16, SID, 8, SID, 2, "r3");
+	w = pb_wrap_trace(&spans);
+	check_pieces(w.data, w.len, 0, 4, 0);
+	check_pieces(w.data, w.len, 1, 4, 0);
+	check_pieces(w.data, w.len, 7, 4, 0);
+	/* too small an array */
+	CU_ASSERT_EQUAL(scan_w(&w, OG_OTLP_TRACES, &s), OG_OK);
+	{
+		struct og_seg seg = { w.data, (uint32_t)w.len };
+
+		CU_ASSERT_EQUAL(og_otlp_resource_pieces(&s, &seg, 1, 0, pcs, 2, &n), -ENOSPC);
+		CU_ASSERT_EQUAL(og_otlp_resource_pieces(&s, &seg, 1, 1, pcs, 64, &n), -EINVAL);
+		CU_ASSERT_EQUAL(og_otlp_resource_pieces(&s, &seg, 1, 0, pcs, 64, &n), 0);
+		/* resource tag+len, range, scope tag+len, then ranges between
+		 * the rejected spans (r0 first: none before it) */
+		CU_ASSERT(n >= 5);
+		CU_ASSERT_EQUAL(pcs[0].lit_len, 3);
+		CU_ASSERT_EQUAL(pcs[0].lit[0], 0x0a);
+		CU_ASSERT_EQUAL(pcs[1].lit_len, 0);
+		CU_ASSERT_EQUAL(pcs[1].r.off, g_res[0].body.off);
+	}
+	og_wbuf_free(&w);
+
+	/* a resource entry whose spans are all rejected is skipped; one
+	 * without spans is forwarded as is */
+	{
+		struct og_wbuf req = pb_new(), a = pb_new(), b = pb_new(), c = pb_new();
+
+		pb_span(&a, ZERO, 16, SID, 8, NULL, 0, "x");
+		pb_span(&a, TID, 1, SID, 8, NULL, 0, "y");
+		a = pb_wrap_trace(&a);
+		pb_good_span(&b, "z");
+		b = pb_wrap_trace(&b);
+		pb_str(&c, 3, "https://schema"); /* ResourceSpans with only schema_url */
+		og_wbuf_put(&req, a.data, a.len);
+		og_wbuf_put(&req, b.data, b.len);
+		pb_msg(&req, 1, &c);
+		og_wbuf_put(&req, a.data, a.len);
+		check_pieces(req.data, req.len, 0, 4, 2);
+		check_pieces(req.data, req.len, 3, 4, 2);
+		og_wbuf_free(&a);
+		og_wbuf_free(&b);
+		og_wbuf_free(&req);
+	}
+}
+
+/* Real bodies with every 5th span's trace_id zeroed (and every 7th span's
+ * span_id): pieces rebuild a request holding exactly the others. */
+static void
+test_pieces_samples(void)
+{
+	static const char *const names[] = { "traces-multi-resource", "traces-64", "traces-512" };
+
+	for (unsigned int i = 0; i < OG_ARRAY_SIZE(names); i++) {
+		struct sample *sm = sample(names[i]);
+		uint8_t *buf = malloc(sm->len);
+		struct og_seg seg = { buf, (uint32_t)sm->len };
+		struct og_otlp_span_iter it;
+		struct og_otlp_span_view v;
+		uint32_t k = 0;
+		uint64_t nrej = 0;
+
+		memcpy(buf, sm->buf, sm->len);
+		og_otlp_span_iter_init(&it, &seg, 1, NULL, 0);
+		while (og_otlp_span_iter_next(&it, &v) == 1) {
+			/* find the ids inside the span's bytes and zero them */
+			uint8_t *sp = buf + v.span.off;
+			uint8_t *t = memmem(sp, v.span.len, v.trace_id, 16);
+			uint8_t *sid = memmem(sp, v.span.len, v.span_id, 8);
+
+			CU_ASSERT_FATAL(t != NULL && sid != NULL);
+			if (k % 5 == 0) {
+				memset(t, 0, 16);
+				nrej++;
+			} else if (k % 7 == 0) {
+				memset(sid, 0, 8);
+				nrej++;
+			}
+			k++;
+		}
+		CU_ASSERT_EQUAL(k, sm->items);
+		check_pieces(buf, sm->len, 0, nrej, 0);
+		check_pieces(buf, sm->len, 1448, nrej, 0);
+		check_pieces(buf, sm->len, 13, nrej, 0);
+		free(buf);
+	}
+}
+
+/* ---- views ------------------------------------------------------------- */
+
+static bool
+range_is(const struct og_seg *segs, uint32_t nseg, struct og_otlp_range r, const char *s)
+{
+	char tmp[256];
+
+	if (r.len != strlen(s) || r.len >= sizeof(tmp))
+		return false;
+	if (og_segs_copy(segs, nseg, r.off, r.len, tmp) != 0)
+		return false;
+	return memcmp(tmp, s, r.len) == 0;
+}
+
+/* Values from tests/data/samples/traces-1.json. */
+static void
+check_traces1(const struct og_seg *segs, uint32_t nseg)
+{
+	static const uint8_t tid[16] = { 0x40, 0x1d, 0x90, 0xe6, 0x6c, 0x20, 0xf3, 0x0d,
+					 0x97, 0x37, 0x79, 0x08, 0xd6, 0x41, 0x48, 0xc7 };
+	static const uint8_t sid[8] = { 0x04, 0x38, 0xe6, 0x94, 0xa3, 0xa5, 0xa0, 0xe3 };
+	static const char *const keys[] = {
+		"http.request.method", "http.route", "http.response.status_code",
+		"server.address",      "url.full",   "user_agent.original"
+	};
+	static const char *const vals[] = { "GET",
+					    "/api/v1/orders",
+					    NULL,
+					    "api.example.internal",
+					    "https://api.example.internal/api/v1/orders?q=c656dd92",
+					    "client/21" };
+	static const char *const rkeys[] = { "service.name", "service.version", "host.name",
+					     "deployment.environment.name" };
+	static const char *const rvals[] = { "svc-0-3c88", "1.6.0", "node-811601", "staging" };
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+	struct og_otlp_attr_iter ai;
+	struct og_otlp_attr a;
+	struct og_otlp_scan s;
+	unsigned int n = 0;
+
+	CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, OG_OTLP_TRACES, &s), OG_OK);
+	og_otlp_span_iter_init(&it, segs, nseg, &g_res[0], 0);
+	CU_ASSERT_EQUAL_FATAL(og_otlp_span_iter_next(&it, &v), 1);
+	CU_ASSERT(memcmp(v.trace_id, tid, 16) == 0);
+	CU_ASSERT(memcmp(v.span_id, sid, 8) == 0);
+	CU_ASSERT_EQUAL(v.trace_id_len, 16);
+	CU_ASSERT_EQUAL(v.span_id_len, 8);
+	CU_ASSERT_EQUAL(v.parent_span_id_len, 0);
+	CU_ASSERT_EQUAL(v.kind, 1);
+	CU_ASSERT_EQUAL(v.start_time_unix_nano, 1795290999196000000ull);
+	CU_ASSERT_EQUAL(v.end_time_unix_nano, 1795290999196524336ull);
+	CU_ASSERT_EQUAL(v.status_code, 2);
+	CU_ASSERT(range_is(segs, nseg, v.name, "op 0"));
+	CU_ASSERT(range_is(segs, nseg, v.status_message, "failed 0"));
+	CU_ASSERT_EQUAL(v.resource, 0);
+
+	og_otlp_span_attr_iter_init(&ai, segs, nseg, &v);
+	while (og_otlp_attr_iter_next(&ai, &a) == 1) {
+		CU_ASSERT_FATAL(n < OG_ARRAY_SIZE(keys));
+		CU_ASSERT(range_is(segs, nseg, a.key, keys[n]));
+		if (vals[n] != NULL) {
+			CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_STRING);
+			CU_ASSERT(range_is(segs, nseg, a.v.r, vals[n]));
+		} else {
+			CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_INT);
+			CU_ASSERT_EQUAL(a.v.i, 500);
+		}
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 6);
+	CU_ASSERT_EQUAL(og_otlp_span_iter_next(&it, &v), 0);
+
+	n = 0;
+	og_otlp_resource_attr_iter_init(&ai, segs, nseg, &g_res[0]);
+	while (og_otlp_attr_iter_next(&ai, &a) == 1) {
+		CU_ASSERT_FATAL(n < OG_ARRAY_SIZE(rkeys));
+		CU_ASSERT(range_is(segs, nseg, a.key, rkeys[n]));
+		CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_STRING);
+		CU_ASSERT(range_is(segs, nseg, a.v.r, rvals[n]));
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 4);
+}
+
+static void
+test_views_traces1(void)
+{
+	struct sample *sm = sample("traces-1");
+	struct og_seg one = { sm->buf, (uint32_t)sm->len }, *segs;
+	uint32_t nseg;
+
+	check_traces1(&one, 1);
+	for (size_t l = 1; l < 40; l += 3) {
+		segs = og_test_split(sm->buf, sm->len, l, &nseg);
+		check_traces1(segs, nseg);
+		free(segs);
+	}
+}
+
+static void
+test_views_values(void)
+{
+	struct og_wbuf w = rich_trace(true);
+	struct og_seg *segs;
+	uint32_t nseg;
+
+	for (size_t l = 0; l < 6; l++) {
+		struct og_seg one = { w.data, (uint32_t)w.len };
+		struct og_otlp_span_iter it;
+		struct og_otlp_span_view v;
+		struct og_otlp_attr_iter ai, ai2;
+		struct og_otlp_attr a;
+		struct og_otlp_scan s;
+
+		segs = l ? og_test_split(w.data, w.len, l, &nseg) : &one;
+		if (!l)
+			nseg = 1;
+		CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, OG_OTLP_TRACES, &s), OG_OK);
+		og_otlp_span_iter_init(&it, segs, nseg, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(og_otlp_span_iter_next(&it, &v), 1);
+		CU_ASSERT_EQUAL(v.parent_span_id_len, 8);
+		CU_ASSERT(memcmp(v.parent_span_id, SID, 8) == 0);
+		CU_ASSERT_EQUAL(v.status_code, 1);
+		CU_ASSERT(range_is(segs, nseg, v.status_message, "ok"));
+		og_otlp_span_attr_iter_init(&ai, segs, nseg, &v);
+		/* arr = [42, 1.0] */
+		CU_ASSERT_EQUAL_FATAL(og_otlp_attr_iter_next(&ai, &a), 1);
+		CU_ASSERT(range_is(segs, nseg, a.key, "arr"));
+		CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_ARRAY);
+		og_otlp_attr_iter_init(&ai2, segs, nseg, a.v.r, 1);
+		/* an ArrayValue holds AnyValues, not KeyValues: read as
+		 * KeyValues they have no key (field 1 of AnyValue is a string,
+		 * so only check the count) */
+		{
+			int cnt = 0;
+
+			while (og_otlp_attr_iter_next(&ai2, &a) == 1)
+				cnt++;
+			CU_ASSERT_EQUAL(cnt, 2);
+		}
+		/* map = { inner: true } */
+		CU_ASSERT_EQUAL_FATAL(og_otlp_attr_iter_next(&ai, &a), 1);
+		CU_ASSERT(range_is(segs, nseg, a.key, "map"));
+		CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_KVLIST);
+		og_otlp_attr_iter_init(&ai2, segs, nseg, a.v.r, 1);
+		CU_ASSERT_EQUAL_FATAL(og_otlp_attr_iter_next(&ai2, &a), 1);
+		CU_ASSERT(range_is(segs, nseg, a.key, "inner"));
+		CU_ASSERT_EQUAL(a.type, OG_OTLP_VAL_BOOL);
+		CU_ASSERT_EQUAL(a.v.b, 1);
+		CU_ASSERT_EQUAL(og_otlp_attr_iter_next(&ai2, &a), 0);
+		CU_ASSERT_EQUAL(og_otlp_attr_iter_next(&ai, &a), 0);
+		/* the second span */
+		CU_ASSERT_EQUAL_FATAL(og_otlp_span_iter_next(&it, &v), 1);
+		CU_ASSERT(range_is(segs, nseg, v.name, "second"));
+		CU_ASSERT_EQUAL(v.kind, 2);
+		CU_ASSERT_EQUAL(v.start_time_unix_nano, 1000);
+		CU_ASSERT_EQUAL(og_otlp_span_iter_next(&it, &v), 0);
+		if (segs != &one)
+			free(segs);
+	}
+	og_wbuf_free(&w);
+
+	/* every value type, and a value given twice (oneof: last wins) */
+	{
+		struct og_wbuf spans = pb_new(), sp = pb_new(), kv;
+		struct og_seg seg;
+		struct og_otlp_span_iter it;
+		struct og_otlp_span_view v;
+		struct og_otlp_attr_iter ai;
+		struct og_otlp_attr a;
+		static const enum og_otlp_value_type want[] = {
+			OG_OTLP_VAL_INT,   OG_OTLP_VAL_DOUBLE, OG_OTLP_VAL_BOOL,
+			OG_OTLP_VAL_BYTES, OG_OTLP_VAL_EMPTY,  OG_OTLP_VAL_STRING,
+		};
+		double d;
+		int i = 0;
+
+		pb_bytes(&sp, 1, TID, 16);
+		pb_bytes(&sp, 2, SID, 8);
+		for (int t = 0; t < 6; t++) {
+			struct og_wbuf av = pb_new();
+
+			kv = pb_new();
+			pb_str(&kv, 1, "k");
+			switch (t) {
+			case 0:
+				pb_uint(&av, 3, (uint64_t)-7);
+				break;
+			case 1:
+				pb_fixed64(&av, 4, 0x400c000000000000ull); /* 3.5 */
+				break;
+			case 2:
+				pb_uint(&av, 2, 1);
+				break;
+			case 3:
+				pb_bytes(&av, 7, "\0\1\2", 3);
+				break;
+			case 4:
+				break;
+			case 5:
+				pb_uint(&av, 3, 1);
+				pb_str(&av, 1, "later");
+				break;
+			}
+			if (t != 4)
+				pb_msg(&kv, 2, &av);
+			else
+				og_wbuf_free(&av);
+			pb_msg(&sp, 9, &kv);
+		}
+		pb_msg(&spans, 2, &sp);
+		w = pb_wrap_trace(&spans);
+		seg.data = w.data;
+		seg.len = (uint32_t)w.len;
+		og_otlp_span_iter_init(&it, &seg, 1, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(og_otlp_span_iter_next(&it, &v), 1);
+		og_otlp_span_attr_iter_init(&ai, &seg, 1, &v);
+		while (og_otlp_attr_iter_next(&ai, &a) == 1) {
+			CU_ASSERT_FATAL(i < 6);
+			CU_ASSERT_EQUAL(a.type, want[i]);
+			i++;
+			if (a.type == OG_OTLP_VAL_INT) {
+				CU_ASSERT_EQUAL(a.v.i, -7);
+			} else if (a.type == OG_OTLP_VAL_DOUBLE) {
+				d = a.v.d;
+				CU_ASSERT_DOUBLE_EQUAL(d, 3.5, 0.0);
+			} else if (a.type == OG_OTLP_VAL_BYTES) {
+				CU_ASSERT_EQUAL(a.v.r.len, 3);
+			} else if (a.type == OG_OTLP_VAL_STRING) {
+				CU_ASSERT(range_is(&seg, 1, a.v.r, "later"));
+			}
+		}
+		CU_ASSERT_EQUAL(i, 6);
+		og_wbuf_free(&w);
+	}
+}
+
+/* The whole-body span iterator visits every span with its resource index. */
+static void
+test_views_multi_resource(void)
+{
+	struct sample *sm = sample("traces-multi-resource");
+	struct og_seg *segs;
+	uint32_t nseg, per_res[RES_CAP] = { 0 }, n = 0;
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+	struct og_otlp_scan s;
+
+	segs = og_test_split(sm->buf, sm->len, 1448, &nseg);
+	CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, OG_OTLP_TRACES, &s), OG_OK);
+	og_otlp_span_iter_init(&it, segs, nseg, NULL, 0);
+	while (og_otlp_span_iter_next(&it, &v) == 1) {
+		CU_ASSERT_FATAL(v.resource < s.n_resources);
+		CU_ASSERT(v.span.off >= g_res[v.resource].body.off);
+		CU_ASSERT(v.span.off + v.span.len <=
+			  g_res[v.resource].body.off + g_res[v.resource].body.len);
+		CU_ASSERT_EQUAL(v.trace_id_len, 16);
+		per_res[v.resource]++;
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, sm->items);
+	for (uint32_t r = 0; r < s.n_resources; r++) {
+		uint32_t m = 0;
+
+		CU_ASSERT_EQUAL(per_res[r], g_res[r].n_items);
+		og_otlp_span_iter_init(&it, segs, nseg, &g_res[r], r);
+		while (og_otlp_span_iter_next(&it, &v) == 1) {
+			CU_ASSERT_EQUAL(v.resource, r);
+			m++;
+		}
+		CU_ASSERT_EQUAL(m, g_res[r].n_items);
+	}
+	free(segs);
+}
+
 /* ---- suite ------------------------------------------------------------ */
 
 static CU_TestInfo scan_tests[] = {
@@ -810,6 +1705,14 @@ static CU_TestInfo scan_tests[] = {
 	{ "nesting depth limit", test_err_depth },
 	{ "bad packed, too many resources", test_err_packed_and_resources },
 	{ "empty body, bad signal", test_empty_and_unknown_signal },
+	{ "unknown fields at every level, packed and unpacked", test_unknown_fields },
+	{ "span reject reasons and ranges", test_span_rejects },
+	{ "log record reject reasons", test_log_rejects },
+	{ "pieces drop exactly the rejected items", test_pieces },
+	{ "pieces on real bodies", test_pieces_samples },
+	{ "span and attribute views on traces-1", test_views_traces1 },
+	{ "attribute value types", test_views_values },
+	{ "span iterator over several resources", test_views_multi_resource },
 	CU_TEST_INFO_NULL,
 };
 
