@@ -354,6 +354,64 @@ test_wrong_wire_type(void)
 	free(w.b);
 }
 
+/* A traces request whose Resource holds @p res_extra and one valid span. */
+static int
+resource_extra(const struct pbw *res_extra, struct og_otlp_ref_result *r)
+{
+	struct pbw res = { 0 }, rs = { 0 }, ss = { 0 }, span = { 0 }, req = { 0 };
+	int rc;
+
+	w_raw(&res, res_extra->b, res_extra->len);
+	w_msg(&rs, 1, &res);
+	span_with(&span, tid_ok, 16, sid_ok, 8, NULL, 0);
+	w_msg(&ss, 2, &span);
+	w_msg(&rs, 2, &ss);
+	w_msg(&req, 1, &rs);
+	rc = ref(OG_OTLP_TRACES, &req, r);
+	free(req.b);
+	return rc;
+}
+
+/* Fields of v1.11.0 outside the signals proper are known, so checked. */
+static void
+test_newer_fields(void)
+{
+	struct og_otlp_ref_result r;
+	struct pbw w = { 0 }, er = { 0 }, kv = { 0 }, av = { 0 };
+
+	/* Resource.entity_refs = 3 (EntityRef): a message */
+	w_bytes(&er, 2, "service", 7);
+	w_bytes(&er, 3, "service.name", 12);
+	w_msg(&w, 3, &er);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), 0);
+	CU_ASSERT_EQUAL(r.n_items, 1);
+	w.len = 0;
+	w_uvarint(&w, 3, 1);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), -1);
+	/* EntityRef.id_keys = 3 is a repeated string: never a varint */
+	w.len = 0;
+	w_uvarint(&er, 3, 1);
+	w_msg(&w, 3, &er);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), -1);
+	/* KeyValue.key_strindex = 3 and AnyValue.string_value_strindex = 8: varints */
+	w.len = 0;
+	w_uvarint(&av, 8, 4);
+	w_uvarint(&kv, 3, 2);
+	w_msg(&kv, 2, &av);
+	w_msg(&w, 1, &kv);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), 0);
+	w.len = 0;
+	w_bytes(&kv, 3, "k", 1);
+	w_msg(&w, 1, &kv);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), -1);
+	w.len = 0;
+	w_bytes(&av, 8, "s", 1);
+	w_msg(&kv, 2, &av);
+	w_msg(&w, 1, &kv);
+	CU_ASSERT_EQUAL(resource_extra(&w, &r), -1);
+	free(w.b);
+}
+
 static void
 test_varints(void)
 {
@@ -955,6 +1013,7 @@ static CU_TestInfo ref_tests[] = {
 	{ "field number 0 is invalid", test_field_zero },
 	{ "wire types 3, 4, 6, 7 are invalid", test_bad_wire_types },
 	{ "known field with a wrong wire type is invalid", test_wrong_wire_type },
+	{ "EntityRef and string-table index fields are checked", test_newer_fields },
 	{ "varint length and overflow", test_varints },
 	{ "length past parent and truncation", test_length_past_parent },
 	{ "packed and unpacked repeated numerics", test_packed },
