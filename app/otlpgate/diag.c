@@ -69,8 +69,19 @@ echo_push(struct echo_conn *e, struct og_tcp_conn *c)
 			e->head = e->tail = NULL;
 		} else {
 			chunk = take_prefix(e, space);
-			if (chunk == NULL)
-				return; /* wait for sendable() */
+			if (chunk == NULL) {
+				/*
+				 * Not even one segment fits. lib/tcp calls
+				 * sendable() only after a send was refused
+				 * with -EAGAIN, so ask for it: this refusal
+				 * is that request (the chain stays ours).
+				 */
+				if (og_tcp_send(c, e->head) == -EAGAIN)
+					return;
+				/* taken after all? then it was sent, or the conn is dead */
+				e->head = e->tail = NULL;
+				return;
+			}
 		}
 		len = chunk->pkt_len;
 		rc = og_tcp_send(c, chunk);
