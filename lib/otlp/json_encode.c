@@ -153,18 +153,29 @@ fixed_width(const struct og_json_field *sf)
 	return wt == 1 ? 8 : wt == 5 ? 4 : 0;
 }
 
+/* Where the occurrences of one schema field are in a message. */
+struct occ {
+	const uint8_t *first; /* tag of the first occurrence, NULL when absent */
+	const uint8_t *stop;  /* end of the last occurrence */
+	struct pbf last;      /* the last occurrence (last one wins for singular fields) */
+};
+
 /*
  * Check the wire structure of a message and the wire types of its known
- * fields; *mask gets bit i set when schema field i occurs.
+ * fields, and note where each schema field occurs, so that the output needs
+ * no further search: repeated fields are read between their first and last
+ * occurrence (usually one contiguous run), singular ones from their last.
  */
 static int
 check_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct og_json_msg *m,
-	      uint32_t *mask)
+	      struct occ *occ)
 {
 	struct pbf f;
 	int rc;
 
-	*mask = 0;
+	OG_ASSERT(m->n_fields <= OG_JSON_MAX_FIELDS);
+	for (uint32_t i = 0; i < m->n_fields; i++)
+		occ[i].first = NULL;
 	while (p < end) {
 		const struct og_json_field *sf;
 		unsigned int want;
@@ -196,7 +207,12 @@ check_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct
 				}
 			}
 		}
-		*mask |= 1u << (sf - m->fields);
+		struct occ *o = &occ[sf - m->fields];
+
+		if (o->first == NULL)
+			o->first = f.at;
+		o->stop = p;
+		o->last = f;
 	}
 	return 0;
 }
@@ -206,13 +222,22 @@ check_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct
 static inline void
 put(struct jenc *e, const char *s, size_t n)
 {
-	og_wbuf_put(e->out, s, n);
+	struct og_wbuf *b = e->out;
+
+	if (og_unlikely(b->len + n > b->cap) && !og_wbuf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
 }
 
 static inline void
 putc_(struct jenc *e, char c)
 {
-	og_wbuf_putc(e->out, (uint8_t)c);
+	struct og_wbuf *b = e->out;
+
+	if (og_unlikely(b->len + 1 > b->cap) && !og_wbuf_reserve(b, 1))
+		return;
+	b->data[b->len++] = (uint8_t)c;
 }
 
 /* A string, escaped per RFC 8259 §7, invalid UTF-8 replaced (see top). */
@@ -346,7 +371,7 @@ put_double(struct jenc *e, double v)
 		if (prec == 17 || strtod(buf, NULL) == v)
 			break;
 	}
-	og_wbuf_puts(e->out, buf);
+	put(e, buf, strlen(buf));
 }
 
 /* ---- the walk --------------------------------------------------------- */
@@ -399,7 +424,7 @@ put_scalar(struct jenc *e, const struct og_json_field *sf, uint64_t v)
 	default:
 		return;
 	}
-	og_wbuf_puts(e->out, buf);
+	put(e, buf, strlen(buf));
 }
 
 /* Is wire value @p f the default of @p sf (so omitted without presence)? */
@@ -484,35 +509,27 @@ static int
 enc_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct og_json_msg *m,
 	    uint32_t depth)
 {
-	uint32_t mask;
+	struct occ occ[OG_JSON_MAX_FIELDS];
 	bool first = true;
 	int rc;
 
 	if (depth > OG_OTLP_JSON_MAX_DEPTH)
 		return fail(e, p, OG_OTLP_ERR_TOO_DEEP);
-	if ((rc = check_message(e, p, end, m, &mask)) < 0)
+	if ((rc = check_message(e, p, end, m, occ)) < 0)
 		return rc;
 	putc_(e, '{');
 	for (uint32_t i = 0; i < m->n_fields; i++) {
 		const struct og_json_field *sf = &m->fields[i];
-		const uint8_t *q = p;
-		struct pbf f, last = { 0 };
-		bool found = false;
+		const uint8_t *q = occ[i].first, *qe = occ[i].stop;
+		struct pbf f;
 
-		if (!(mask & (1u << i)))
+		if (q == NULL)
 			continue;
 		if (!(sf->flags & OG_JF_REPEATED)) {
-			while (q < end) {
-				next_field(e, &q, end, &f); /* checked above */
-				if (f.number == sf->number) {
-					last = f;
-					found = true;
-				}
-			}
-			if (!found || (!(sf->flags & OG_JF_PRESENCE) && is_default(sf, &last)))
+			if (!(sf->flags & OG_JF_PRESENCE) && is_default(sf, &occ[i].last))
 				continue;
 			put_key(e, sf, &first);
-			if ((rc = put_value(e, sf, &last, depth)) < 0)
+			if ((rc = put_value(e, sf, &occ[i].last, depth)) < 0)
 				return rc;
 			continue;
 		}
@@ -522,8 +539,8 @@ enc_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct o
 
 		put_key(e, sf, &first);
 		putc_(e, '[');
-		while (q < end) {
-			next_field(e, &q, end, &f);
+		while (q < qe) {
+			next_field(e, &q, qe, &f); /* checked above */
 			if (f.number != sf->number)
 				continue;
 			if (f.wt == 2 && sf->type != OG_JT_MESSAGE && sf->type != OG_JT_STRING &&

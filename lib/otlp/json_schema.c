@@ -358,6 +358,9 @@ static const struct og_json_field log_record_f[] = {
 
 #define M(id, n, f) [OG_JM_##id] = { n, f, OG_ARRAY_SIZE(f) }
 
+/* og_otlp_pb_to_json() keeps per-field state for OG_JSON_MAX_FIELDS fields */
+_Static_assert(OG_ARRAY_SIZE(span_f) == OG_JSON_MAX_FIELDS, "Span is the widest message");
+
 const struct og_json_msg og_json_msgs[OG_JM_MAX] = {
 	M(TRACE_REQ, "ExportTraceServiceRequest", trace_req_f),
 	M(METRICS_REQ, "ExportMetricsServiceRequest", metrics_req_f),

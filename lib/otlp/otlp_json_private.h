@@ -120,6 +120,9 @@ struct og_json_field {
 	const struct og_json_enum *enm; /**< OG_JT_ENUM */
 };
 
+/** Most fields of any message of the schema (Span has 16). */
+#define OG_JSON_MAX_FIELDS 16
+
 /** One message: its fields in declaration order (the order of JSON output). */
 struct og_json_msg {
 	const char *name;

@@ -10,6 +10,7 @@
 
 #include "og_otlp.h"
 #include "og_test.h"
+#include "otlp_json_private.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -1333,7 +1334,49 @@ test_empty(void)
 	CU_ASSERT_EQUAL(plen, 2);
 }
 
+/* The schema table is consistent: unique numbers and names, sane types. */
+static void
+test_schema(void)
+{
+	for (int i = 0; i < OG_JM_MAX; i++) {
+		const struct og_json_msg *m = &og_json_msgs[i];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m->name);
+		CU_ASSERT(m->n_fields > 0 && m->n_fields <= OG_JSON_MAX_FIELDS);
+		for (int a = 0; a < m->n_fields; a++) {
+			const struct og_json_field *f = &m->fields[a];
+
+			CU_ASSERT(f->number > 0 && f->number < 32);
+			CU_ASSERT_EQUAL(strlen(f->json), f->json_len);
+			CU_ASSERT_EQUAL(strlen(f->proto), f->proto_len);
+			CU_ASSERT(og_json_field_by_number(m, f->number) == f);
+			if (f->type == OG_JT_MESSAGE)
+				CU_ASSERT(f->msg < OG_JM_MAX && f->msg != OG_JM_TRACE_REQ);
+			if (f->type == OG_JT_ID)
+				CU_ASSERT(f->id_len == 8 || f->id_len == 16);
+			if (f->type == OG_JT_ENUM)
+				CU_ASSERT(f->enm != NULL && f->enm->n > 0);
+			if (f->flags & OG_JF_PACKED)
+				CU_ASSERT(og_json_wire_type(f) != 2);
+			for (int b = 0; b < a; b++) {
+				CU_ASSERT(m->fields[b].number != f->number);
+				CU_ASSERT(strcmp(m->fields[b].json, f->json) != 0);
+			}
+		}
+	}
+	/* spot checks against opentelemetry-proto */
+	CU_ASSERT_EQUAL(og_json_field_by_number(&og_json_msgs[OG_JM_SPAN], 16)->type,
+			OG_JT_FIXED32);
+	CU_ASSERT_EQUAL(og_json_field_by_number(&og_json_msgs[OG_JM_LOG_RECORD], 12)->type,
+			OG_JT_STRING);
+	CU_ASSERT_EQUAL(og_json_field_by_number(&og_json_msgs[OG_JM_NUMBER_DP], 6)->type,
+			OG_JT_SFIXED64);
+	CU_ASSERT_EQUAL(og_json_field_by_number(&og_json_msgs[OG_JM_EXP_HISTOGRAM_DP], 6)->type,
+			OG_JT_SINT32);
+}
+
 static CU_TestInfo json_tests[] = {
+	{ "schema table is consistent", test_schema },
 	{ "samples: json -> pb has the manifest counts", test_samples_counts },
 	{ "samples: pb -> json -> pb -> json fixed point", test_samples_fixed_point },
 	{ "samples: hex ids equal protobuf bytes", test_samples_ids },
