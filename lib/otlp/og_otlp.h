@@ -43,7 +43,8 @@ const char *og_otlp_reject_msg(enum og_otlp_reject r);
  * forwarding); packed and unpacked repeated scalars are both accepted.
  *
  * @p out must have signal, res/res_cap and rej/rej_cap set; the rest is
- * filled. Rejected items do not fail the scan.
+ * filled. Rejected items do not fail the scan. The exact rules, their order
+ * and the error offsets are listed at the top of scan.c.
  *
  * @return OG_OK, or -OG_OTLP_ERR_* (also in out->err with the offset).
  */
