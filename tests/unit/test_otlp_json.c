@@ -267,27 +267,35 @@ collect_ids(enum og_otlp_signal sig, const uint8_t *pb, size_t len, char (*hex)[
 	return n;
 }
 
-/* Every non-empty id value of a JSON text, by key. */
+/*
+ * Every non-empty id value of a JSON text, by key. One linear pass (strstr
+ * from each match would be quadratic under ASan, which measures the
+ * haystack on every call).
+ */
 static size_t
-json_ids(const char *json, char (*hex)[33], size_t cap)
+json_ids(const char *json, size_t len, char (*hex)[33], size_t cap)
 {
 	const char *keys[] = { "\"traceId\":\"", "\"spanId\":\"", "\"parentSpanId\":\"" };
 	size_t n = 0;
 
-	for (size_t k = 0; k < OG_ARRAY_SIZE(keys); k++) {
-		const char *p = json;
+	for (size_t i = 0; i < len && n < cap; i++) {
+		if (json[i] != '"')
+			continue;
+		for (size_t k = 0; k < OG_ARRAY_SIZE(keys); k++) {
+			size_t kl = strlen(keys[k]), l = 0;
+			const char *v = json + i + kl;
 
-		while ((p = strstr(p, keys[k])) != NULL && n < cap) {
-			size_t l = 0;
-
-			p += strlen(keys[k]);
-			while (p[l] != '"' && l < 32)
+			if (len - i < kl || memcmp(json + i, keys[k], kl) != 0)
+				continue;
+			while (v + l < json + len && v[l] != '"' && l < 32)
 				l++;
 			if (l > 0) {
-				memcpy(hex[n], p, l);
+				memcpy(hex[n], v, l);
 				hex[n][l] = 0;
 				n++;
 			}
+			i += kl + l;
+			break;
 		}
 	}
 	return n;
@@ -461,7 +469,7 @@ test_samples_ids(void)
 		json = read_sample(s, "json", &jl);
 		pb = read_sample(s, "pb", &pl);
 		json[jl] = 0;
-		na = json_ids((char *)json, a, OG_ARRAY_SIZE(a));
+		na = json_ids((char *)json, jl, a, OG_ARRAY_SIZE(a));
 		nb = collect_ids(s->sig, pb, pl, b, OG_ARRAY_SIZE(b));
 		CU_ASSERT_EQUAL_FATAL(j2p_buf(s->sig, json, jl, &w), OG_OK);
 		nc = collect_ids(s->sig, w.data, w.len, c, OG_ARRAY_SIZE(c));
