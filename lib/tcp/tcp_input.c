@@ -785,8 +785,8 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 			c->snd_wl2 = s->ack;
 			/* RFC 6298 2.2: the SYN-ACK, if sent once, gives the first sample */
 			if (c->retries == 0 && c->passive && !c->cookie)
-				og_tcp_rtt_sample(c, (uint32_t)OG_MAX(
-							     st->now_us - c->rtt_start_us, 1));
+				og_tcp_rtt_sample(
+					c, (uint32_t)OG_MAX(st->now_us - c->rtt_start_us, 1));
 			establish(c);
 			if (c->dead)
 				return;

@@ -182,7 +182,7 @@ test_wheel(void)
 	memset(tm, 0, sizeof(tm));
 	og_tcp_wheel_init(&w, slots, 64, 1000, 0);
 	og_tcp_wheel_arm(&w, &tm[0], 5000);
-	og_tcp_wheel_arm(&w, &tm[1], 2500);  /* rounds up to tick 3 */
+	og_tcp_wheel_arm(&w, &tm[1], 2500);   /* rounds up to tick 3 */
 	og_tcp_wheel_arm(&w, &tm[2], 200000); /* beyond one turn of 64 ms */
 	og_tcp_wheel_arm(&w, &tm[3], 7000);
 	og_tcp_wheel_cancel(&w, &tm[3]);
