@@ -119,21 +119,37 @@ int og_otlp_attr_iter_next(struct og_otlp_attr_iter *it, struct og_otlp_attr *a)
 /* ---- OTLP/JSON (json_decode.c, json_encode.c) ------------------------ */
 
 /**
- * Transcode an OTLP/JSON body to the protobuf encoding, so JSON joins the
- * protobuf path. Hex ids are case-insensitive, enums may be integers or
- * names, 64-bit integers strings or numbers, unknown keys are ignored.
+ * Transcode an OTLP/JSON body (RFC 8259, UTF-8) to the protobuf encoding of
+ * the signal's Export*ServiceRequest, in one pass, so JSON joins the
+ * protobuf path. Keys in lowerCamelCase or snake_case; unknown keys ignored
+ * (their values still syntax-checked); trace/span ids as hex
+ * (case-insensitive, exact length, "" = absent), other bytes as base64
+ * (standard or URL-safe, padding optional); enums as integers or names;
+ * 64-bit integers as numbers or strings; doubles as numbers or
+ * "NaN"/"Infinity"/"-Infinity"; null = absent. Default scalar values are not
+ * written. No allocation other than by a growable @p out.
  *
- * @param out   buffer for the protobuf bytes (fixed or growable).
- * @return OG_OK, or -OG_OTLP_ERR_* with @p err filled (offset into the JSON).
+ * @param out   protobuf bytes are appended (fixed or growable). A fixed
+ *   buffer needs room for the output before its final compaction (4 more
+ *   bytes per nested message: about 1.2-1.3x the protobuf size, or half the
+ *   JSON size, for typical bodies; 4 x @p len + 16 always suffices).
+ * @return OG_OK, or -OG_OTLP_ERR_* (JSON_*, NO_SPACE, TOO_LARGE for JSON of
+ *   256 MiB or more) with @p err filled (offset into the JSON). On error
+ *   out->len is unchanged.
  */
 int og_otlp_json_to_pb(enum og_otlp_signal sig, const uint8_t *json, size_t len,
 		       struct og_wbuf *out, struct og_otlp_error *err);
 
 /**
  * Encode a protobuf Export*ServiceRequest as canonical OTLP/JSON (ids as
- * hex, 64-bit integers as strings, enums as integers, lowerCamelCase keys).
+ * lowercase hex, other bytes base64, 64-bit integers as strings, enums as
+ * integers, lowerCamelCase keys in .proto order, default values omitted,
+ * unknown fields skipped; invalid UTF-8 in strings becomes U+FFFD so the
+ * output is always valid JSON). A tool path: several segments are first
+ * copied into one malloc'd buffer.
  *
- * @return OG_OK, or -OG_OTLP_ERR_* with @p err filled.
+ * @return OG_OK, or -OG_OTLP_ERR_* (wire errors, TOO_DEEP, NO_SPACE) with
+ *   @p err filled (offset into the protobuf). On error out->len is unchanged.
  */
 int og_otlp_pb_to_json(enum og_otlp_signal sig, const struct og_seg *segs, uint32_t nseg,
 		       struct og_wbuf *out, struct og_otlp_error *err);
