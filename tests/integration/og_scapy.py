@@ -77,8 +77,8 @@ class Conn:
 
 def main():
     subprocess.run(["nft", "-f", "-"], check=True, input=(
-        "table inet ogscapy { chain out { type filter hook output priority 0; "
-        "tcp sport %d-%d tcp flags rst drop; } }" % SPORTS).encode())
+        "table inet ogscapy {\n chain out {\n type filter hook output priority 0;\n"
+        " tcp sport %d-%d tcp flags rst drop\n }\n}\n" % SPORTS).encode())
     try:
         cases()
     finally:
