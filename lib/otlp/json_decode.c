@@ -1345,15 +1345,18 @@ int
 og_otlp_json_to_pb(enum og_otlp_signal sig, const uint8_t *json, size_t len, struct og_wbuf *out,
 		   struct og_otlp_error *err)
 {
-	struct jdec d = {
-		.base = json,
-		.p = json,
-		.end = json + len,
-		.out = out,
-	};
+	static const uint8_t empty[1];
+	struct jdec d = { .out = out };
 	size_t start = out->len;
 	uint32_t savings = 0;
 	int rc;
+
+	if (json == NULL) { /* an empty body may come as (NULL, 0) */
+		json = empty;
+		len = 0;
+	}
+	d.base = d.p = json;
+	d.end = json + len;
 
 	if ((unsigned int)sig >= OG_OTLP_SIGNAL_MAX)
 		sig = OG_OTLP_TRACES;

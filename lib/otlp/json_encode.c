@@ -580,7 +580,11 @@ og_otlp_pb_to_json(enum og_otlp_signal sig, const struct og_seg *segs, uint32_t 
 
 	if ((unsigned int)sig >= OG_OTLP_SIGNAL_MAX)
 		sig = OG_OTLP_TRACES;
-	if (nseg == 1) {
+	if (total == 0) {
+		static const uint8_t empty[1];
+
+		body = empty; /* segments may hold NULL with length 0 */
+	} else if (nseg == 1) {
 		body = segs[0].data;
 	} else {
 		/* tool path: linearise the chain once */

@@ -1342,6 +1342,76 @@ test_empty(void)
 	CU_ASSERT_EQUAL(plen, 2);
 }
 
+/*
+ * Deterministic mutations of traces-1 and metrics-4x3 (JSON and protobuf):
+ * never a crash (ASan/UBSan builds watch); whatever the decoder accepts is
+ * protobuf that the encoder accepts, and its JSON is a fixed point.
+ */
+static void
+test_mutations(void)
+{
+	static const char *files[][2] = { { "samples/traces-1.json", "samples/traces-1.pb" },
+					  { "samples/metrics-4x3.json",
+					    "samples/metrics-4x3.pb" } };
+	static const uint8_t pick[] = { '{', '}', '[', ']', '"',  '\\', ':',  ',',  '0',  '-',
+					'e', 'n', 'u', ' ', 0x00, 0x80, 0xc3, 0xff, 0x0a, 0x12 };
+	uint32_t rnd = 12345;
+	unsigned int accepted = 0;
+
+	for (size_t fi = 0; fi < OG_ARRAY_SIZE(files); fi++) {
+		enum og_otlp_signal sig = fi == 0 ? OG_OTLP_TRACES : OG_OTLP_METRICS;
+		size_t jl, pl;
+		uint8_t *json = og_test_read_file(files[fi][0], &jl);
+		uint8_t *pb = og_test_read_file(files[fi][1], &pl);
+		uint8_t *m = malloc(OG_MAX(jl, pl));
+
+		for (int it = 0; it < 1500; it++) {
+			int which = it & 1;
+			size_t len = which ? pl : jl;
+			struct og_wbuf b;
+			struct og_seg seg;
+			int rc;
+
+			memcpy(m, which ? pb : json, len);
+			for (int k = 0; k < 1 + (it % 3); k++) {
+				rnd = rnd * 1103515245u + 12345u;
+				m[(rnd >> 8) % len] = (which || (rnd & 1))
+							      ? (uint8_t)(rnd >> 16)
+							      : pick[(rnd >> 16) % sizeof(pick)];
+			}
+			og_wbuf_init_growable(&b);
+			if (which) {
+				seg.data = m;
+				seg.len = (uint32_t)len;
+				rc = og_otlp_pb_to_json(sig, &seg, 1, &b, &jerr);
+				CU_ASSERT(rc == OG_OK ||
+					  (jerr.code != OG_OTLP_ERR_NONE && jerr.offset <= len));
+				og_wbuf_free(&b);
+				continue;
+			}
+			rc = og_otlp_json_to_pb(sig, m, len, &b, &jerr);
+			CU_ASSERT(rc == OG_OK ||
+				  (jerr.code != OG_OTLP_ERR_NONE && jerr.offset <= len));
+			if (rc == OG_OK) {
+				char *j1 = p2j(sig, b.data, b.len), *j2;
+
+				accepted++;
+				CU_ASSERT_PTR_NOT_NULL_FATAL(j1);
+				j2 = j2j(sig, j1);
+				CU_ASSERT_PTR_NOT_NULL_FATAL(j2);
+				CU_ASSERT_STRING_EQUAL(j1, j2);
+				free(j1);
+				free(j2);
+			}
+			og_wbuf_free(&b);
+		}
+		free(m);
+		free(json);
+		free(pb);
+	}
+	CU_ASSERT(accepted > 0); /* some mutations land in string contents */
+}
+
 /* The schema table is consistent: unique numbers and names, sane types. */
 static void
 test_schema(void)
@@ -1402,6 +1472,7 @@ static CU_TestInfo json_tests[] = {
 	{ "malformed protobuf", test_bad_protobuf },
 	{ "fixed output buffer too small", test_no_space },
 	{ "empty request", test_empty },
+	{ "mutated inputs", test_mutations },
 	CU_TEST_INFO_NULL,
 };
 
