@@ -340,7 +340,20 @@ test_samples_counts(void)
 	}
 }
 
-/* Split into two segments at every offset (every sample up to 40 KB; a
+/* Under sanitizers (10x slower) the mid-sized samples take a stride; the
+ * small ones (traces-1, logs-*) still get every offset. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPLIT_STEP_MID 7
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPLIT_STEP_MID 7
+#endif
+#endif
+#ifndef SPLIT_STEP_MID
+#define SPLIT_STEP_MID 1
+#endif
+
+/* Split into two segments at every offset (the samples up to 21 KB; a
  * stride for the larger ones). */
 static void
 test_samples_split2(void)
@@ -349,7 +362,7 @@ test_samples_split2(void)
 		struct sample *sm = &samples[i];
 		struct og_otlp_resource ref_res[RES_CAP];
 		struct og_otlp_scan ref, s;
-		size_t step = sm->len <= 40000 ? 1 : 997;
+		size_t step = sm->len <= 12000 ? 1 : sm->len <= 21000 ? SPLIT_STEP_MID : 997;
 		unsigned int bad = 0;
 
 		CU_ASSERT_EQUAL_FATAL(scan_buf(sm->buf, sm->len, 0, sm->sig, &ref), OG_OK);
@@ -369,8 +382,7 @@ test_samples_split2(void)
 static void
 test_truncation(void)
 {
-	static const char *const names[] = { "traces-1", "traces-64", "logs-100", "metrics-4x3",
-					     "traces-multi-resource" };
+	static const char *const names[] = { "traces-1", "traces-64", "logs-100", "metrics-4x3" };
 
 	for (unsigned int i = 0; i < OG_ARRAY_SIZE(names); i++) {
 		struct sample *sm = sample(names[i]);
@@ -1047,6 +1059,9 @@ test_unknown_fields(void)
 	og_wbuf_free(&w0);
 }
 
+static void check_pieces_sig(enum og_otlp_signal sig, uint8_t *buf, size_t len, size_t seg_len,
+			     uint64_t want_rejected, uint32_t want_skipped);
+
 /* ---- reject reasons --------------------------------------------------- */
 
 struct span_case {
@@ -1218,6 +1233,9 @@ test_log_rejects(void)
 	CU_ASSERT(memcmp(s.by_reason, want, sizeof(want)) == 0);
 	for (uint32_t i = 0; i < s.n_rej_listed; i++)
 		CU_ASSERT_EQUAL(req.data[g_rej[i].hdr.off], 0x12);
+	/* forwarding without them */
+	check_pieces_sig(OG_OTLP_LOGS, req.data, req.len, 0, 7, 0);
+	check_pieces_sig(OG_OTLP_LOGS, req.data, req.len, 5, 7, 0);
 	og_wbuf_free(&req);
 }
 
@@ -1277,8 +1295,8 @@ span_ids(const struct og_seg *segs, uint32_t nseg, const struct og_otlp_rejected
 }
 
 static void
-check_pieces(uint8_t *buf, size_t len, size_t seg_len, uint64_t want_rejected,
-	     uint32_t want_skipped)
+check_pieces_sig(enum og_otlp_signal sig, uint8_t *buf, size_t len, size_t seg_len,
+		 uint64_t want_rejected, uint32_t want_skipped)
 {
 	static uint8_t ids_a[4096][8], ids_b[4096][8];
 	struct og_otlp_rejected_item rej[REJ_CAP];
@@ -1289,16 +1307,18 @@ check_pieces(uint8_t *buf, size_t len, size_t seg_len, uint64_t want_rejected,
 
 	if (seg_len)
 		segs = og_test_split(buf, len, seg_len, &nseg);
-	CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, OG_OTLP_TRACES, &s), OG_OK);
+	CU_ASSERT_EQUAL_FATAL(scan_segs(segs, nseg, sig, &s), OG_OK);
 	CU_ASSERT_EQUAL(s.n_rejected, want_rejected);
 	memcpy(rej, g_rej, sizeof(rej));
 	out = rebuild(&s, segs, nseg, &skipped);
 	CU_ASSERT_EQUAL(skipped, want_skipped);
-	CU_ASSERT_EQUAL_FATAL(scan_buf(out.data, out.len, 0, OG_OTLP_TRACES, &s2), OG_OK);
+	CU_ASSERT_EQUAL_FATAL(scan_buf(out.data, out.len, 0, sig, &s2), OG_OK);
 	CU_ASSERT_EQUAL(s2.n_items, s.n_items - s.n_rejected);
 	CU_ASSERT_EQUAL(s2.n_rejected, 0);
 	CU_ASSERT_EQUAL(s2.n_resources, s.n_resources - skipped);
-	CU_ASSERT_EQUAL(s2.n_scopes + (skipped ? 0 : 0) <= s.n_scopes, true);
+	CU_ASSERT(s2.n_scopes <= s.n_scopes);
+	if (sig != OG_OTLP_TRACES)
+		goto out;
 	na = span_ids(segs, nseg, rej, s.n_rej_listed, ids_a, 4096);
 	{
 		struct og_seg o = { out.data, (uint32_t)out.len };
@@ -1308,9 +1328,17 @@ check_pieces(uint8_t *buf, size_t len, size_t seg_len, uint64_t want_rejected,
 	CU_ASSERT_EQUAL(na, s.n_items - s.n_rejected);
 	CU_ASSERT_EQUAL(na, nb);
 	CU_ASSERT(memcmp(ids_a, ids_b, 8 * OG_MIN(na, 4096u)) == 0);
+out:
 	og_wbuf_free(&out);
 	if (segs != &one)
 		free(segs);
+}
+
+static void
+check_pieces(uint8_t *buf, size_t len, size_t seg_len, uint64_t want_rejected,
+	     uint32_t want_skipped)
+{
+	check_pieces_sig(OG_OTLP_TRACES, buf, len, seg_len, want_rejected, want_skipped);
 }
 
 static void
