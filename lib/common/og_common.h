@@ -77,8 +77,7 @@ og_segs_total(const struct og_seg *segs, uint32_t nseg)
  *
  * @return 0, or -1 when the range runs past the end of the list.
  */
-int og_segs_copy(const struct og_seg *segs, uint32_t nseg, uint64_t off, uint64_t len,
-		 void *dst);
+int og_segs_copy(const struct og_seg *segs, uint32_t nseg, uint64_t off, uint64_t len, void *dst);
 
 /**
  * Find the segment holding absolute offset @p off.
@@ -86,8 +85,7 @@ int og_segs_copy(const struct og_seg *segs, uint32_t nseg, uint64_t off, uint64_
  * @return 0 and fills @p out (len = bytes left in that segment), or -1 when
  *   @p off is at or past the end.
  */
-int og_segs_locate(const struct og_seg *segs, uint32_t nseg, uint64_t off,
-		   struct og_slice *out);
+int og_segs_locate(const struct og_seg *segs, uint32_t nseg, uint64_t off, struct og_slice *out);
 
 /**
  * Output buffer for encoders that are off the hot path or write small

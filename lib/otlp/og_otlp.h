@@ -66,9 +66,8 @@ int og_otlp_scan(const struct og_seg *segs, uint32_t nseg, struct og_otlp_scan *
  *   -EINVAL for a bad index or when the rejected list overflowed,
  *   -ENOSPC when @p cap is too small, -EIO when the body does not match @p s.
  */
-int og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *segs,
-			    uint32_t nseg, uint32_t res_idx, struct og_otlp_piece *out,
-			    uint32_t cap, uint32_t *n);
+int og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *segs, uint32_t nseg,
+			    uint32_t res_idx, struct og_otlp_piece *out, uint32_t cap, uint32_t *n);
 
 /* ---- views (view.c): read a scanned body's spans and attributes ------ */
 
@@ -77,8 +76,8 @@ int og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *s
  * every entry of the request when @p r is NULL. The body must have passed
  * og_otlp_scan() (traces).
  */
-void og_otlp_span_iter_init(struct og_otlp_span_iter *it, const struct og_seg *segs,
-			    uint32_t nseg, const struct og_otlp_resource *r, uint32_t res_idx);
+void og_otlp_span_iter_init(struct og_otlp_span_iter *it, const struct og_seg *segs, uint32_t nseg,
+			    const struct og_otlp_resource *r, uint32_t res_idx);
 
 /**
  * Next span. Ids are copied, name and status message given by range; fields
@@ -93,8 +92,8 @@ int og_otlp_span_iter_next(struct og_otlp_span_iter *it, struct og_otlp_span_vie
  * Iterate the KeyValue fields numbered @p field of the message at @p msg
  * (e.g. 9 for Span.attributes, 1 for KeyValueList.values).
  */
-void og_otlp_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs,
-			    uint32_t nseg, struct og_otlp_range msg, uint32_t field);
+void og_otlp_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs, uint32_t nseg,
+			    struct og_otlp_range msg, uint32_t field);
 
 /** Iterate a span's attributes (Span.attributes = 9). */
 void og_otlp_span_attr_iter_init(struct og_otlp_attr_iter *it, const struct og_seg *segs,
@@ -179,8 +178,8 @@ void og_inflater_free(struct og_inflater *inf);
  *   (may be NULL) filled; err->offset is a byte offset into the COMPRESSED
  *   input.
  */
-int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg,
-		    uint8_t *out, size_t out_cap, size_t *out_len, struct og_otlp_error *err);
+int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, uint8_t *out,
+		    size_t out_cap, size_t *out_len, struct og_otlp_error *err);
 
 /**
  * Append one gzip member holding @p len bytes to @p out (for egress
@@ -198,8 +197,8 @@ int og_gzip_deflate(const uint8_t *in, size_t len, struct og_wbuf *out, int leve
  * Encode an Export*ServiceResponse. partial_success is present only when
  * @p rejected > 0 (with @p msg as error_message).
  */
-int og_otlp_response_encode(enum og_otlp_signal sig, enum og_otlp_encoding enc,
-			    uint64_t rejected, const char *msg, struct og_wbuf *out);
+int og_otlp_response_encode(enum og_otlp_signal sig, enum og_otlp_encoding enc, uint64_t rejected,
+			    const char *msg, struct og_wbuf *out);
 
 /**
  * Encode a google.rpc.Status {code, message} for an error answer. @p code is

@@ -182,10 +182,10 @@ struct og_otlp_span_iter {
 /** Iterator over repeated KeyValue fields (attributes) of a message. */
 struct og_otlp_attr_iter {
 	struct og_otlp_cursor cur;
-	uint64_t pos, end;	    /**< the message holding the KeyValues */
+	uint64_t pos, end;	       /**< the message holding the KeyValues */
 	uint64_t outer_pos, outer_end; /**< resource attributes: the entry */
-	uint32_t field;		    /**< field number of the KeyValues */
-	uint32_t outer_field;	    /**< 0, or the field holding the message */
+	uint32_t field;		       /**< field number of the KeyValues */
+	uint32_t outer_field;	       /**< 0, or the field holding the message */
 };
 
 #endif /* OG_OTLP_TYPES_H */
