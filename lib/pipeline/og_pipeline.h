@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * lib/pipeline: the hand-off from the receiver to the backends.
+ *
+ * The receiver scans a request, reserves memory in the budget, fills a
+ * record (body mbuf chain + pieces) and hands it to a batcher with
+ * og_batcher_enqueue(). The batcher (one per batching lcore) groups records
+ * per (backend, signal) into batches, flushes them on items, bytes, record
+ * count or age, and submits them to the backends; a backend completes each
+ * batch with og_batch_complete(), which frees a record once every backend
+ * it was fanned out to is done with it. Every item is accounted for
+ * (DESIGN.md §3, docs/pipeline.md).
+ */
+#ifndef OG_PIPELINE_H
+#define OG_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+
+#include "og_pipeline_types.h"
+
+/* ---- records (rec.c) ------------------------------------------------- */
+
+/**
+ * Create a pool of @p n records (multi-producer/multi-consumer: the
+ * receiver allocates, the batching lcore frees).
+ *
+ * @return the pool, or NULL (rte_errno set).
+ */
+struct rte_mempool *og_rec_pool_create(const char *name, unsigned int n, int socket);
+
+/**
+ * Take a record from @p mp: empty (no body, no pieces, pieces = inline
+ * array, refs 0, no budget).
+ *
+ * @return the record, or NULL when the pool is exhausted.
+ */
+struct og_rec *og_rec_alloc(struct rte_mempool *mp);
+
+/**
+ * Reserve @p n bytes in @p b and note them in the record (r->mem), so
+ * og_rec_free() gives them back. A record charges one budget only.
+ *
+ * @return 0, or -ENOMEM when the budget refuses (nothing charged).
+ */
+int og_rec_charge(struct og_rec *r, struct og_budget *b, uint64_t n);
+
+/**
+ * Make room for @p n pieces. Up to OG_REC_INLINE_PIECES this costs
+ * nothing; beyond, the array's size is first charged to the record's
+ * budget (when it has one) and then allocated with rte_malloc (counted:
+ * otlpgate_pipeline_piece_arrays_total). Existing pieces are kept.
+ *
+ * @return 0, or -ENOMEM (budget refused or no memory; the record is
+ *   unchanged).
+ */
+int og_rec_pieces_reserve(struct og_rec *r, uint32_t n);
+
+/**
+ * Append a piece (room must have been reserved) and add its length to
+ * r->bytes.
+ */
+static inline void
+og_rec_add_piece(struct og_rec *r, const struct og_otlp_piece *p)
+{
+	OG_ASSERT(r->n_pieces < r->pieces_cap);
+	r->pieces[r->n_pieces++] = *p;
+	r->bytes += p->lit_len ? p->lit_len : p->r.len;
+}
+
+/**
+ * Free a record: its body chain, its piece array, its budget charge, and
+ * the record itself. NULL is accepted. Callable from any lcore.
+ */
+void og_rec_free(struct og_rec *r);
+
+/* ---- budget (budget.c) ----------------------------------------------- */
+
+/**
+ * Initialise a budget of @p limit bytes with water marks @p high and
+ * @p low (low <= high <= limit; out-of-order marks are clamped).
+ */
+void og_budget_init(struct og_budget *b, uint64_t limit, uint64_t high, uint64_t low);
+
+/**
+ * Reserve @p n bytes. Lock-free (compare-and-swap), callable from any lcore.
+ *
+ * @return true when reserved; false when the budget is not accepting (above
+ *   its high mark, until usage falls below the low mark) or @p n would take
+ *   usage above the limit.
+ */
+bool og_budget_reserve(struct og_budget *b, uint64_t n);
+
+/** Give back @p n bytes reserved earlier; resumes acceptance below low. */
+void og_budget_release(struct og_budget *b, uint64_t n);
+
+/** Bytes reserved now. */
+uint64_t og_budget_used(const struct og_budget *b);
+
+/** Whether og_budget_reserve() may succeed (for /readyz and 503s). */
+bool og_budget_accepting(const struct og_budget *b);
+
+/* ---- backends (backend.c) -------------------------------------------- */
+
+/**
+ * Make a backend type known (at start, before og_backend_create()). Drivers
+ * export their table (og_backend_file_ops, og_backend_null_ops, ...).
+ *
+ * @return 0, -EEXIST (scheme taken), -EINVAL or -ENOSPC.
+ */
+int og_backend_register(const struct og_backend_ops *ops);
+
+/** Forget every registered type (tests). */
+void og_backend_unregister_all(void);
+
+/**
+ * Create a backend from its URI: "scheme" or "scheme:rest", e.g.
+ * "file:/var/lib/otlpgate?format=json", "null". @p idx is its index in
+ * the stats (< OG_MAX_BACKENDS, unique).
+ *
+ * @return the backend, or NULL (unknown scheme, bad index, driver refused:
+ *   the reason is logged).
+ */
+struct og_backend *og_backend_create(const char *uri, uint16_t idx);
+
+/** Destroy a backend (after its batcher drained). NULL is accepted. */
+void og_backend_destroy(struct og_backend *be);
+
+/**
+ * A backend ends a batch it took: account for its items (exported, or
+ * backend-rejected: @p rejected_items of them with OG_BATCH_OK for a partial
+ * refusal, all of them with OG_BATCH_REJECTED), log @p msg for a refusal,
+ * release each record (freed when its last backend completes it) and free
+ * the batch. Call it once per taken batch, preferably on the batching lcore
+ * (from poll()).
+ */
+void og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected_items,
+		       const char *msg);
+
+/** Callback of og_batch_foreach(). Return non-zero to stop. */
+typedef int (*og_batch_visit_t)(void *ctx, const struct rte_mbuf *m, const uint8_t *p,
+				uint32_t len);
+
+/**
+ * Visit a batch's body bytes in order: for each contiguous run, @p fn gets
+ * either literal bytes (@p m NULL) or a run inside one mbuf segment (@p m
+ * that segment, @p p inside its data, so zero-copy egress can reference
+ * it). Nothing is framed: a driver writes its own framing around the
+ * b->bytes bytes visited.
+ *
+ * @return 0, -EIO when a piece lies outside its record's body, or the first
+ *   non-zero value @p fn returned.
+ */
+int og_batch_foreach(const struct og_batch *b, og_batch_visit_t fn, void *ctx);
+
+/* ---- batcher (batcher.c) --------------------------------------------- */
+
+/**
+ * Create a batcher: its record ring (single producer, single consumer) and
+ * its batch pool. The backends must stay valid until og_batcher_free().
+ *
+ * @return the batcher, or NULL (bad settings or no memory; logged).
+ */
+struct og_batcher *og_batcher_create(const struct og_batcher_conf *c);
+
+/** The ring of struct og_rec * the batcher consumes (single consumer). */
+struct rte_ring *og_batcher_ring(struct og_batcher *b);
+
+/**
+ * Hand a filled record to the batcher (the receiver's side; single
+ * producer per batcher). Sets the record's references to the number of
+ * backends and counts its items as queued for each of them.
+ *
+ * @return 0; or -ENOBUFS when the ring is full (counted): the caller still
+ *   owns the record, should free it and answer 503 (items refused).
+ */
+int og_batcher_enqueue(struct og_batcher *b, struct og_rec *r);
+
+/**
+ * One turn of the batching loop: dequeue records, add each to the open
+ * batch of every backend for its signal, flush batches that reached
+ * max_items, max_bytes, OG_BATCH_MAX_RECS or their age, retry submits a
+ * backend answered busy, and call every backend's poll().
+ *
+ * @return work done (records taken + batches submitted); 0 when idle.
+ */
+unsigned int og_batcher_run(struct og_batcher *b, uint64_t now_us);
+
+/**
+ * Shutdown: take what is in the ring, flush every open batch (trigger
+ * "drain"), submit and poll. Call until it returns 0.
+ *
+ * @return 0 when nothing is left (ring empty, no open, pending or in-flight
+ *   batch), -EAGAIN otherwise.
+ */
+int og_batcher_drain(struct og_batcher *b, uint64_t now_us);
+
+/** Free a drained batcher (ring and pool; not the backends). NULL is ok. */
+void og_batcher_free(struct og_batcher *b);
+
+/* ---- accounting (stats.c) -------------------------------------------- */
+
+/** The counters of @p lcore (RTE_MAX_LCORE: the slot of non-EAL threads). */
+const struct og_pipe_stats *og_pipeline_stats(unsigned int lcore);
+
+/** Sum every lcore's counters into @p out (control thread). */
+void og_pipe_stats_sum(struct og_pipe_stats *out);
+
+/** Zero every lcore's counters (tests, before anything runs). */
+void og_pipe_stats_reset(void);
+
+/**
+ * Add @p n to per-signal counter @p c of the calling lcore (the receiver's
+ * received, rejected, dropped_by_rule and refused counts).
+ */
+void og_pipe_count(enum og_pipe_sig_ctr c, enum og_otlp_signal sig, uint64_t n);
+
+/** Metric name, help text of each counter shape (NULL when out of range). */
+const char *og_pipe_sig_ctr_name(unsigned int c);
+const char *og_pipe_sig_ctr_help(unsigned int c);
+const char *og_pipe_be_ctr_name(unsigned int c);
+const char *og_pipe_be_ctr_help(unsigned int c);
+const char *og_pipe_lc_ctr_name(unsigned int c);
+const char *og_pipe_lc_ctr_help(unsigned int c);
+/** Label of a flush trigger ("items", "bytes", ...). */
+const char *og_pipe_trigger_name(unsigned int t);
+/** Whether a metric name is a gauge (it does not end in _total). */
+bool og_pipe_metric_is_gauge(const char *name);
+
+/** Upper bound of histogram bucket @p i (UINT64_MAX for +Inf). */
+uint64_t og_pipe_hist_items_bound(unsigned int i);
+uint64_t og_pipe_hist_bytes_bound(unsigned int i);
+
+/**
+ * Check DESIGN.md §3 on summed counters: for each of the first
+ * @p n_backends backends and each signal, received == exported +
+ * backend_rejected + rejected + dropped_by_rule + refused + queued.
+ *
+ * @return 0, or -1 with the first mismatch described in @p why (may be NULL).
+ */
+int og_pipe_check_invariant(const struct og_pipe_stats *sum, unsigned int n_backends, char *why,
+			    size_t why_len);
+
+#endif /* OG_PIPELINE_H */
