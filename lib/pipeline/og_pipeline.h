@@ -90,12 +90,12 @@ void og_budget_init(struct og_budget *b, uint64_t limit, uint64_t high, uint64_t
  * Reserve @p n bytes. Lock-free (compare-and-swap), callable from any lcore.
  *
  * @return true when reserved; false when the budget is not accepting (above
- *   its high mark, until usage falls below the low mark) or @p n would take
+ *   its high mark, until usage falls to the low mark) or @p n would take
  *   usage above the limit.
  */
 bool og_budget_reserve(struct og_budget *b, uint64_t n);
 
-/** Give back @p n bytes reserved earlier; resumes acceptance below low. */
+/** Give back @p n bytes reserved earlier; resumes acceptance at or below low. */
 void og_budget_release(struct og_budget *b, uint64_t n);
 
 /** Bytes reserved now. */

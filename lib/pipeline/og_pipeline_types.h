@@ -34,7 +34,7 @@ struct og_batcher;
 /**
  * Byte-based admission shared by every receiving lcore (DESIGN.md §3:
  * memory is reserved before a request is accepted, never allocated and then
- * checked). Above @c high the budget stops accepting until usage falls below
+ * checked). Above @c high the budget stops accepting until usage falls to
  * @c low (hysteresis, so clients see a steady 503 rather than flapping).
  */
 struct og_budget {
@@ -42,7 +42,7 @@ struct og_budget {
 	uint32_t accepting; /**< 1 while below the high mark (atomic) */
 	uint64_t limit;	    /**< reservations never take used above this */
 	uint64_t high;	    /**< crossing it stops acceptance */
-	uint64_t low;	    /**< falling below it resumes acceptance */
+	uint64_t low;	    /**< falling to it resumes acceptance */
 	uint64_t peak;	    /**< highest used seen (atomic, for telemetry) */
 	uint64_t refusals;  /**< reservations refused (atomic) */
 } __rte_cache_aligned;

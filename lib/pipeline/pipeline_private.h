@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of lib/pipeline shared by its .c files; never included from
+ * outside the folder.
+ */
+#ifndef PIPELINE_PRIVATE_H
+#define PIPELINE_PRIVATE_H
+
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "og_pipeline.h"
+
+extern int og_pipe_logtype;
+#define PIPE_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, og_pipe_logtype, "pipeline: " fmt "\n", ##__VA_ARGS__)
+
+/* One slot per EAL lcore, and a last one shared by every other thread. */
+extern struct og_pipe_stats og_pipe_stats_tab[RTE_MAX_LCORE + 1];
+
+static inline struct og_pipe_stats *
+pipe_stats_self(void)
+{
+	unsigned int l = rte_lcore_id();
+
+	return &og_pipe_stats_tab[l < RTE_MAX_LCORE ? l : RTE_MAX_LCORE];
+}
+
+/*
+ * Add to a counter of @p st. The owning lcore writes its slot with a plain
+ * add (STYLE.md: per-lcore counters); the shared slot of non-EAL threads is
+ * written atomically because several such threads may exist.
+ */
+static inline void
+pipe_add(struct og_pipe_stats *st, uint64_t *ctr, uint64_t n)
+{
+	if (og_unlikely(st == &og_pipe_stats_tab[RTE_MAX_LCORE]))
+		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+	else
+		*ctr += n;
+}
+
+static inline void
+pipe_sub(struct og_pipe_stats *st, uint64_t *ctr, uint64_t n)
+{
+	pipe_add(st, ctr, (uint64_t)0 - n);
+}
+
+/* Record a flushed batch (batcher.c calls it on the batching lcore). */
+void pipe_count_flush(struct og_pipe_stats *st, uint16_t be, enum og_otlp_signal sig,
+		      enum og_pipe_trigger t, uint64_t items, uint64_t bytes);
+
+/* The batcher learns of a completion (batch.c -> batcher.c). */
+void pipe_batcher_done(struct og_batcher *bt, struct og_batch *b);
+
+#endif /* PIPELINE_PRIVATE_H */
