@@ -6,6 +6,7 @@
  * a metric without labels).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -20,8 +21,15 @@ struct tel_ctx {
 static void
 tel_emit(struct og_metric_out *o, const char *labels, uint64_t v)
 {
+	char key[RTE_TEL_MAX_STRING_LEN];
+
 	if (labels == NULL || labels[0] == '\0')
 		labels = "value";
+	if (o->suffix != NULL) {
+		/* histogram series: "_bucket:le=\"100\"", "_sum:value", ... */
+		snprintf(key, sizeof(key), "%s:%s", o->suffix, labels);
+		labels = key;
+	}
 	/* keys are limited to RTE_TEL_MAX_STRING_LEN; ours are shorter */
 	rte_tel_data_add_dict_u64(o->sink, labels, v);
 }

@@ -43,6 +43,14 @@ void og_metric_unregister_all(void);
 void og_metric_sample(struct og_metric_out *out, const char *labels, uint64_t value);
 
 /**
+ * Write one sample of a histogram's series @p suffix ("_bucket" with an
+ * le label, "_sum", "_count"), from inside the collector of an
+ * OG_METRIC_HISTOGRAM metric.
+ */
+void og_metric_sample_suffix(struct og_metric_out *out, const char *suffix, const char *labels,
+			     uint64_t value);
+
+/**
  * Render every registered metric in the Prometheus text exposition format
  * 0.0.4: a # HELP and a # TYPE line, then its samples.
  *
@@ -105,6 +113,28 @@ int og_telemetry_register_builtin(void);
  * @return 0 or -errno.
  */
 int og_telemetry_register_tcp(struct og_tcp_stack *const *stacks, unsigned int n);
+
+struct og_backend;
+struct og_budget;
+struct og_rcv;
+
+/**
+ * Register lib/pipeline's accounting: the item counters of DESIGN.md §3 per
+ * signal (and per backend of @p bes), batches, and the memory budget. The
+ * arrays must outlive the registration.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_telemetry_register_pipeline(struct og_backend *const *bes, unsigned int n,
+				   const struct og_budget *budget);
+
+/**
+ * Register the receivers' counters (requests, HTTP and decode errors,
+ * rejected items by reason, latency), summed over @p n receivers.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_telemetry_register_receiver(struct og_rcv *const *rcvs, unsigned int n);
 
 /**
  * Register /otlpgate/stats, /otlpgate/lcores and /otlpgate/ports with DPDK's

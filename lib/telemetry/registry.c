@@ -83,6 +83,16 @@ og_metric_sample(struct og_metric_out *out, const char *labels, uint64_t value)
 }
 
 void
+og_metric_sample_suffix(struct og_metric_out *out, const char *suffix, const char *labels,
+			uint64_t value)
+{
+	out->suffix = suffix;
+	out->emit(out, labels, value);
+	out->suffix = NULL;
+	out->n++;
+}
+
+void
 tel_foreach(const char *prefix, void (*fn)(void *ctx, const struct tel_metric *m), void *ctx)
 {
 	size_t pl = prefix != NULL ? strlen(prefix) : 0;
@@ -99,10 +109,12 @@ prom_emit(struct og_metric_out *o, const char *labels, uint64_t v)
 {
 	struct og_wbuf *w = o->sink;
 
+	const char *sfx = o->suffix != NULL ? o->suffix : "";
+
 	if (labels != NULL && labels[0] != '\0')
-		og_wbuf_printf(w, "%s{%s} %" PRIu64 "\n", o->m->name, labels, v);
+		og_wbuf_printf(w, "%s%s{%s} %" PRIu64 "\n", o->m->name, sfx, labels, v);
 	else
-		og_wbuf_printf(w, "%s %" PRIu64 "\n", o->m->name, v);
+		og_wbuf_printf(w, "%s%s %" PRIu64 "\n", o->m->name, sfx, v);
 }
 
 /* HELP text escapes backslash and newline (exposition format, "Comments"). */
@@ -128,7 +140,9 @@ render_one(void *ctx, const struct tel_metric *m)
 	og_wbuf_printf(w, "# HELP %s ", m->name);
 	put_help(w, m->help);
 	og_wbuf_printf(w, "\n# TYPE %s %s\n", m->name,
-		       m->type == OG_METRIC_COUNTER ? "counter" : "gauge");
+		       m->type == OG_METRIC_COUNTER	? "counter"
+		       : m->type == OG_METRIC_HISTOGRAM ? "histogram"
+							: "gauge");
 	m->collect(m->arg, &o);
 }
 

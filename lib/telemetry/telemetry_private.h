@@ -18,6 +18,7 @@ struct og_metric_out {
 	const struct tel_metric *m;
 	void *sink;
 	unsigned int n;
+	const char *suffix; /* histogram series: "_bucket", "_sum", "_count"; NULL otherwise */
 };
 
 /*

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The OTLP/HTTP receiver (OTLP spec 1.x, "OTLP/HTTP"): an application of
+ * lib/tcp that reads HTTP/1.1 requests with lib/http, decodes and validates
+ * their bodies with lib/otlp (gzip, JSON, protobuf scan), reserves memory in
+ * the admission budget, hands accepted requests as records to the batcher
+ * (lib/pipeline) and answers each request in order: 200 with an
+ * Export*ServiceResponse (partial_success when items were rejected), or an
+ * error status with a google.rpc.Status body in the request's encoding.
+ *
+ * One receiver per dataplane lcore, beside that lcore's TCP stack; all of
+ * its work happens inside the stack's callbacks. See docs/receiver.md.
+ */
+#ifndef OG_RECEIVER_H
+#define OG_RECEIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "og_receiver_types.h"
+
+/**
+ * Create a receiver: its connection contexts, decode buffers and scratch
+ * arrays are allocated here, never later.
+ *
+ * @return the receiver, or NULL (missing required setting or no memory;
+ *   rte_errno set).
+ */
+struct og_rcv *og_rcv_create(const struct og_rcv_conf *conf);
+
+/**
+ * Free a receiver. Its connections must be closed already (free the TCP
+ * stack first: that closes them). NULL is accepted.
+ */
+void og_rcv_free(struct og_rcv *r);
+
+/**
+ * Accept OTLP/HTTP on @p addr_be (0: any) and @p port_be.
+ *
+ * @return 0 or the -errno of og_tcp_listen().
+ */
+int og_rcv_listen(struct og_rcv *r, uint32_t addr_be, uint16_t port_be);
+
+/**
+ * Advance the receiver's clock (request latency, Date header). Call once per
+ * loop iteration with the time given to the TCP stack.
+ */
+void og_rcv_tick(struct og_rcv *r, uint64_t now_us, uint64_t unix_s);
+
+/**
+ * Stop accepting (shutdown): from now on every request is answered 503 with
+ * Retry-After and Connection: close; data already accepted goes on.
+ */
+void og_rcv_set_draining(struct og_rcv *r, bool draining);
+
+/** The receiver's counters. */
+const struct og_rcv_stats *og_rcv_stats(const struct og_rcv *r);
+
+/** Metric name and help of a counter; NULL when out of range. */
+const char *og_rcv_ctr_name(unsigned int c);
+const char *og_rcv_ctr_help(unsigned int c);
+/** HTTP status code of a status slot (0 for "other"). */
+int og_rcv_status_code(unsigned int s);
+/** Label of an encoding slot ("protobuf", "json", "other"). */
+const char *og_rcv_enc_name(unsigned int e);
+/** Label of a compression slot ("identity", "gzip", "other"). */
+const char *og_rcv_comp_name(unsigned int c);
+/** Label of a signal slot ("traces", ..., "none" for other paths). */
+const char *og_rcv_sig_name(unsigned int s);
+/** Upper bound in µs of latency bucket @p i (UINT64_MAX: +Inf). */
+uint64_t og_rcv_lat_bound(unsigned int i);
+
+#endif /* OG_RECEIVER_H */

@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The receiver's side of lib/tcp: one context per connection, fed the
+ * received segments one at a time through the HTTP parser. Body bytes are
+ * never copied here: each segment holding body bytes joins the request's
+ * body chain (trimmed to those bytes), and when one segment holds body bytes
+ * twice (chunk framing, pipelined requests) the second reference is an
+ * indirect mbuf. Requests are answered strictly in order (RFC 9112 9.3.2).
+ *
+ * Answers decided from the head alone (404, 405, 415, 503) are sent when
+ * the body has been read and dropped, keeping the connection, when the body
+ * is small; otherwise at once, with Connection: close (RFC 9110 10.1.1 lets
+ * a server answer an Expect: 100-continue request finally and close).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "rcv_private.h"
+
+RTE_LOG_REGISTER(og_rcv_logtype, otlpgate.receiver, INFO);
+
+#define RPC_INVALID_ARGUMENT 3
+#define RPC_NOT_FOUND	     5
+#define RPC_UNIMPLEMENTED    12
+#define RPC_UNAVAILABLE	     14
+
+/* A refused request's body up to this size is read and dropped (keep-alive). */
+#define DISCARD_MAX 65536
+/* Stop releasing the receive window while this many response bytes wait. */
+#define OUT_HIGH 65536
+/* Budget is reserved in steps of at least this, not per segment. */
+#define MEM_STEP 65536
+/* Body segments one request may reference (nb_segs is 16 bits). */
+#define MAX_BODY_SEGS 65000
+
+static const char *const sig_path[OG_OTLP_SIGNAL_MAX] = { "/v1/traces", "/v1/metrics",
+							  "/v1/logs" };
+
+/* ---- answers ---------------------------------------------------------- */
+
+static unsigned int
+status_slot(int status)
+{
+	switch (status) {
+#define OG_RCV_STATUS(e, code)     \
+	case code:                 \
+		return OG_RCV_ST_##e;
+#include "receiver_counters.def"
+	default:
+		return OG_RCV_ST_OTHER;
+	}
+}
+
+static int32_t
+rpc_code(int status)
+{
+	switch (status) {
+	case 404:
+		return RPC_NOT_FOUND;
+	case 405:
+	case 501:
+	case 505:
+		return RPC_UNIMPLEMENTED;
+	case 503:
+		return RPC_UNAVAILABLE;
+	default:
+		return RPC_INVALID_ARGUMENT;
+	}
+}
+
+void
+rcv_count_request(struct og_rcv *r, const struct rcv_conn *k, int status)
+{
+	uint64_t us = r->now_us - k->t_first_us;
+	static const uint64_t bounds[] = { OG_RCV_LAT_BOUNDS };
+	unsigned int b = 0;
+
+	r->stats.requests[k->sig][k->enc][k->comp][status_slot(status)]++;
+	while (b < RTE_DIM(bounds) && us > bounds[b])
+		b++;
+	r->stats.lat_bucket[b]++;
+	r->stats.lat_sum_us += us;
+	r->stats.lat_count++;
+}
+
+/* At most a few log lines per second per lcore: bad clients must not flood. */
+static bool
+log_ok(struct og_rcv *r)
+{
+	static __thread uint64_t sec, n;
+	uint64_t s = r->now_us / 1000000;
+
+	if (s != sec) {
+		sec = s;
+		n = 0;
+	}
+	return n++ < 5;
+}
+
+static void
+log_answer(struct rcv_conn *k, int status, const char *msg)
+{
+	struct og_tcp_tuple t;
+	const uint8_t *a;
+
+	if (status < 400 || !log_ok(k->rcv))
+		return;
+	og_tcp_conn_tuple(k->c, &t);
+	a = (const uint8_t *)&t.raddr_be;
+	RCV_LOG(NOTICE, "%u.%u.%u.%u:%u: %d %s%s%s", a[0], a[1], a[2], a[3],
+		rte_be_to_cpu_16(t.rport_be), status,
+		k->sig < OG_OTLP_SIGNAL_MAX ? sig_path[k->sig] : "", k->sig < OG_OTLP_SIGNAL_MAX ? ": " : "",
+		msg);
+}
+
+/* Send, or queue behind responses still waiting for send space. */
+static void
+out_push(struct rcv_conn *k, struct rte_mbuf *m)
+{
+	if (k->out_head == NULL) {
+		int rc = og_tcp_send(k->c, m);
+
+		if (rc == 0)
+			return;
+		if (rc != -EAGAIN) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rcv_count(k->rcv, OG_RCV_CTR_RESP_DEFERRED, 1);
+		k->out_head = k->out_tail = m;
+	} else {
+		k->out_tail->next = m; /* a queue of single-segment mbufs, not a chain */
+		k->out_tail = m;
+	}
+	k->out_n += m->data_len;
+}
+
+/* Hand queued responses to TCP while they fit. */
+static void
+out_flush(struct rcv_conn *k)
+{
+	while (k->out_head != NULL) {
+		struct rte_mbuf *m = k->out_head;
+		int rc;
+
+		if (m->data_len > og_tcp_send_space(k->c)) {
+			/* ask for sendable(): lib/tcp calls it after a refused send */
+			k->out_head = m->next;
+			m->next = NULL;
+			rc = og_tcp_send(k->c, m);
+			if (rc == -EAGAIN) {
+				m->next = k->out_head;
+				k->out_head = m;
+				return;
+			}
+		} else {
+			k->out_head = m->next;
+			m->next = NULL;
+			rc = og_tcp_send(k->c, m);
+		}
+		k->out_n -= m->data_len;
+		if (rc != 0)
+			rte_pktmbuf_free(m);
+	}
+	k->out_tail = NULL;
+}
+
+/* Give received bytes back to the window unless responses pile up. */
+static void
+window_release(struct rcv_conn *k)
+{
+	if (k->unreleased != 0 && k->out_n <= OUT_HIGH) {
+		og_tcp_recv_done(k->c, k->unreleased);
+		k->unreleased = 0;
+	}
+}
+
+/*
+ * Write and send one response. On a missing mbuf the connection cannot be
+ * answered in order any more: it is marked for abort.
+ */
+static void
+respond(struct rcv_conn *k, int status, const char *msg, uint64_t rejected, bool close)
+{
+	struct og_rcv *r = k->rcv;
+	enum og_otlp_encoding enc = k->enc == 1 ? OG_OTLP_ENC_JSON : OG_OTLP_ENC_PROTO;
+	uint8_t body[768];
+	struct og_wbuf bw, hw;
+	struct og_http_resp h = {
+		.status = status,
+		.content_type = enc == OG_OTLP_ENC_JSON ? "application/json" : "application/x-protobuf",
+		.close = close,
+		.date = r->date[0] != '\0' ? r->date : NULL,
+	};
+	struct rte_mbuf *m;
+	int rc;
+
+	og_wbuf_init_fixed(&bw, body, sizeof(body));
+	if (status == 200)
+		rc = og_otlp_response_encode(k->sig < OG_OTLP_SIGNAL_MAX ? k->sig : OG_OTLP_TRACES,
+					     enc, rejected, msg, &bw);
+	else
+		rc = og_otlp_status_encode(enc, rpc_code(status), msg, &bw);
+	if (rc != OG_OK)
+		bw.len = 0;
+	h.content_length = bw.len;
+	if (status == 503)
+		h.retry_after_s = r->conf.retry_after_s;
+	if (status == 405)
+		h.allow = "POST";
+	log_answer(k, status, msg);
+
+	m = rte_pktmbuf_alloc(r->conf.resp_pool);
+	if (m == NULL) {
+		rcv_count(r, OG_RCV_CTR_RESP_NO_MBUF, 1);
+		k->state = RCV_CLOSING;
+		k->close_after = true;
+		return;
+	}
+	og_wbuf_init_fixed(&hw, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
+	if (og_http_resp_head(&hw, &h) != 0 || hw.len + bw.len > hw.cap) {
+		rte_pktmbuf_free(m);
+		rcv_count(r, OG_RCV_CTR_RESP_NO_MBUF, 1);
+		k->state = RCV_CLOSING;
+		k->close_after = true;
+		return;
+	}
+	memcpy(hw.data + hw.len, body, bw.len);
+	m->data_len = (uint16_t)(hw.len + bw.len);
+	m->pkt_len = m->data_len;
+	out_push(k, m);
+	if (close) {
+		k->state = RCV_CLOSING;
+		k->close_after = true;
+	}
+}
+
+static void
+send_continue(struct rcv_conn *k)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(k->rcv->conf.resp_pool);
+	char *p;
+
+	if (m == NULL)
+		return; /* the client sends the body after its own timeout anyway */
+	p = rte_pktmbuf_append(m, OG_HTTP_100_CONTINUE_LEN);
+	memcpy(p, og_http_100_continue, OG_HTTP_100_CONTINUE_LEN);
+	rcv_count(k->rcv, OG_RCV_CTR_CONTINUE_SENT, 1);
+	out_push(k, m);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void
+request_drop(struct rcv_conn *k)
+{
+	rte_pktmbuf_free(k->body);
+	k->body = k->body_tail = NULL;
+	k->body_len = 0;
+	og_budget_release(k->rcv->conf.budget, k->mem);
+	k->mem = k->mem_used = 0;
+}
+
+static void
+request_labels(struct rcv_conn *k, const struct og_http_req *q)
+{
+	k->sig = OG_RCV_SIG_NONE;
+	for (unsigned int s = 0; s < OG_OTLP_SIGNAL_MAX; s++)
+		if (q->path_len == strlen(sig_path[s]) &&
+		    memcmp(q->path, sig_path[s], q->path_len) == 0)
+			k->sig = (uint8_t)s;
+	k->enc = q->ctype == OG_HTTP_CT_PROTOBUF ? 0 : q->ctype == OG_HTTP_CT_JSON ? 1 : 2;
+	k->comp = q->cenc == OG_HTTP_CE_IDENTITY ? 0 : q->cenc == OG_HTTP_CE_GZIP ? 1 : 2;
+	k->keep_alive = q->keep_alive;
+}
+
+/* A request refused from its head: answer now (and close) or after its body. */
+static void
+refuse_head(struct rcv_conn *k, const struct og_http_req *q, int status, const char *msg)
+{
+	bool body = q->chunked || (q->has_length && q->content_length > 0);
+
+	if (k->rcv->draining || (body && (q->chunked || q->content_length > DISCARD_MAX ||
+					  q->expect_continue))) {
+		rcv_count_request(k->rcv, k, status);
+		respond(k, status, msg, 0, true);
+		return;
+	}
+	k->pend.status = status;
+	k->pend.msg = msg;
+	k->state = RCV_DISCARD;
+}
+
+static void
+on_head(struct rcv_conn *k)
+{
+	struct og_rcv *r = k->rcv;
+	const struct og_http_req *q = og_http_req_get(&k->hp);
+
+	request_labels(k, q);
+	if (r->draining) {
+		refuse_head(k, q, 503, "shutting down");
+		return;
+	}
+	if (k->sig == OG_RCV_SIG_NONE) {
+		refuse_head(k, q, 404,
+			    "unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics and /v1/logs");
+		return;
+	}
+	if (q->method != OG_HTTP_M_POST) {
+		refuse_head(k, q, 405, "method not allowed: OTLP/HTTP requests are POST");
+		return;
+	}
+	if (k->enc == 2) {
+		refuse_head(k, q, 415,
+			    "Content-Type must be application/x-protobuf or application/json");
+		return;
+	}
+	if (k->comp == 2) {
+		refuse_head(k, q, 415, "Content-Encoding must be gzip or identity");
+		return;
+	}
+	/*
+	 * Admission (DESIGN.md §3): memory for the body is reserved before the
+	 * body is read. A length we know is reserved whole, with room for the
+	 * mbufs around it (a 2 KiB buffer per ~1.4 KB segment); a chunked body
+	 * reserves as it arrives.
+	 */
+	k->mem = k->mem_used = 0;
+	if (q->has_length && q->content_length > 0) {
+		uint64_t est = q->content_length + q->content_length / 2 + 4096;
+
+		if (!og_budget_reserve(r->conf.budget, est)) {
+			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+			refuse_head(k, q, 503, "memory budget exhausted; retry later");
+			return;
+		}
+		k->mem = est;
+	} else if (!og_budget_accepting(r->conf.budget)) {
+		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+		refuse_head(k, q, 503, "memory budget exhausted; retry later");
+		return;
+	}
+	k->state = RCV_BODY;
+	if (q->expect_continue)
+		send_continue(k);
+}
+
+/* A body range [p, p+len) inside segment @p m joins the request's body. */
+static void
+on_body(struct rcv_conn *k, struct rte_mbuf *m, const uint8_t *p, uint32_t len, bool *kept)
+{
+	struct og_rcv *r = k->rcv;
+	struct rte_mbuf *seg;
+	uint64_t cost;
+
+	rcv_count(r, OG_RCV_CTR_BYTES_IN, len);
+	if (k->state != RCV_BODY || len == 0)
+		return;
+	cost = sizeof(struct rte_mbuf) + (*kept ? 0 : m->buf_len);
+	if (k->mem_used + cost > k->mem) {
+		uint64_t need = RTE_MAX(k->mem_used + cost - k->mem, (uint64_t)MEM_STEP);
+
+		if (!og_budget_reserve(r->conf.budget, need)) {
+			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+			request_drop(k);
+			rcv_count_request(r, k, 503);
+			respond(k, 503, "memory budget exhausted; retry later", 0, true);
+			return;
+		}
+		k->mem += need;
+	}
+	if (k->body != NULL && k->body->nb_segs >= MAX_BODY_SEGS) {
+		request_drop(k);
+		rcv_count_request(r, k, 413);
+		respond(k, 413, "body arrived in too many TCP segments", 0, true);
+		return;
+	}
+	if (!*kept) {
+		seg = m;
+		*kept = true;
+	} else {
+		seg = rte_pktmbuf_alloc(r->conf.ref_pool);
+		if (seg == NULL) {
+			rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
+			request_drop(k);
+			rcv_count_request(r, k, 503);
+			respond(k, 503, "out of buffers; retry later", 0, true);
+			return;
+		}
+		rte_pktmbuf_attach(seg, m);
+	}
+	k->mem_used += cost;
+	seg->data_off = (uint16_t)(p - (const uint8_t *)seg->buf_addr);
+	seg->data_len = (uint16_t)len;
+	seg->pkt_len = len;
+	seg->nb_segs = 1;
+	seg->next = NULL;
+	if (k->body == NULL) {
+		k->body = seg;
+	} else {
+		k->body_tail->next = seg;
+		k->body->nb_segs++;
+		k->body->pkt_len += len;
+	}
+	k->body_tail = seg;
+	k->body_len += len;
+}
+
+static void
+on_end(struct rcv_conn *k)
+{
+	struct og_rcv *r = k->rcv;
+	struct rcv_answer a;
+	bool close;
+
+	switch (k->state) {
+	case RCV_DISCARD:
+		close = !k->keep_alive || r->draining;
+		rcv_count_request(r, k, k->pend.status);
+		respond(k, k->pend.status, k->pend.msg, 0, close);
+		break;
+	case RCV_BODY:
+		/* give back what was reserved beyond the segments really held */
+		if (k->mem > k->mem_used) {
+			og_budget_release(r->conf.budget, k->mem - k->mem_used);
+			k->mem = k->mem_used;
+		}
+		rcv_process(k, &a);
+		close = !k->keep_alive || r->draining;
+		rcv_count_request(r, k, a.status);
+		respond(k, a.status, a.msg, a.rejected, close);
+		break;
+	default:
+		return;
+	}
+	if (k->state != RCV_CLOSING)
+		k->state = RCV_IDLE;
+	k->t_first_us = 0;
+}
+
+static void
+on_parse_error(struct rcv_conn *k, enum og_http_err err)
+{
+	struct og_rcv *r = k->rcv;
+	int status = og_http_err_status(err);
+
+	r->stats.http_errors[err]++;
+	if (k->state == RCV_IDLE && err == OG_HTTP_ERR_BODY_TOO_LARGE)
+		request_labels(k, og_http_req_get(&k->hp)); /* the head is complete */
+	request_drop(k);
+	if (status == 0)
+		status = 400;
+	rcv_count_request(r, k, status);
+	respond(k, status, og_http_err_msg(err), 0, true);
+}
+
+/* Parse one received segment; it is kept (as body) or freed. */
+static void
+feed(struct rcv_conn *k, struct rte_mbuf *m)
+{
+	const uint8_t *base = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, off = 0;
+	bool kept = false;
+
+	while (k->state != RCV_CLOSING) {
+		struct og_http_ev ev;
+		uint32_t used = 0;
+		int rc;
+
+		if (k->t_first_us == 0 && off < len)
+			k->t_first_us = k->rcv->now_us | 1; /* a request's first byte */
+		rc = og_http_parse(&k->hp, base + off, len - off, &used, &ev);
+		if (rc == OG_AGAIN)
+			break;
+		if (rc < 0) {
+			on_parse_error(k, (enum og_http_err)-rc);
+			break;
+		}
+		switch (ev.type) {
+		case OG_HTTP_EV_HEAD:
+			on_head(k);
+			break;
+		case OG_HTTP_EV_BODY:
+			on_body(k, m, base + off + ev.off, ev.len, &kept);
+			break;
+		case OG_HTTP_EV_END:
+			on_end(k);
+			break;
+		}
+		off += used;
+	}
+	if (!kept)
+		rte_pktmbuf_free_seg(m);
+}
+
+/* ---- lib/tcp callbacks ------------------------------------------------- */
+
+static void *
+rcv_accepted(void *arg, struct og_tcp_conn *c)
+{
+	struct og_rcv *r = arg;
+	struct rcv_conn *k;
+
+	if (rte_mempool_get(r->conn_pool, (void **)&k) != 0) {
+		rcv_count(r, OG_RCV_CTR_CONNS_REFUSED, 1);
+		return NULL;
+	}
+	k->rcv = r;
+	k->c = c;
+	k->state = RCV_IDLE;
+	k->peer_closed = k->close_after = false;
+	k->keep_alive = true;
+	k->sig = OG_RCV_SIG_NONE;
+	k->enc = 2;
+	k->comp = 0;
+	k->t_first_us = 0;
+	k->body = k->body_tail = NULL;
+	k->body_len = k->mem = k->mem_used = 0;
+	k->out_head = k->out_tail = NULL;
+	k->out_n = k->unreleased = 0;
+	og_http_parser_reset(&k->hp);
+	rcv_count(r, OG_RCV_CTR_CONNS_ACCEPTED, 1);
+	rcv_count(r, OG_RCV_CTR_CONNS_OPEN, 1);
+	return k;
+}
+
+/* After a callback: close when the last answer is out. */
+static void
+maybe_close(struct rcv_conn *k)
+{
+	if (k->close_after && k->out_head == NULL) {
+		k->close_after = false;
+		k->state = RCV_CLOSING;
+		og_tcp_close(k->c);
+	}
+}
+
+static void
+rcv_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *data)
+{
+	struct rcv_conn *k = ctx;
+	uint32_t total = data->pkt_len;
+	struct rte_mbuf *m = data, *next;
+
+	(void)c;
+	for (; m != NULL; m = next) {
+		next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		if (k->state == RCV_CLOSING)
+			rte_pktmbuf_free_seg(m);
+		else
+			feed(k, m);
+	}
+	k->unreleased += total;
+	window_release(k);
+	maybe_close(k);
+}
+
+static void
+rcv_sendable(void *ctx, struct og_tcp_conn *c)
+{
+	struct rcv_conn *k = ctx;
+
+	(void)c;
+	out_flush(k);
+	window_release(k);
+	maybe_close(k);
+}
+
+static void
+rcv_peer_closed(void *ctx, struct og_tcp_conn *c)
+{
+	struct rcv_conn *k = ctx;
+
+	(void)c;
+	k->peer_closed = true;
+	if (k->state == RCV_BODY || k->state == RCV_DISCARD) {
+		/* the client half-closed inside a request: it can never complete */
+		rcv_count(k->rcv, OG_RCV_CTR_ABORTED_REQUESTS, 1);
+		request_drop(k);
+	}
+	k->state = RCV_CLOSING;
+	k->close_after = true;
+	maybe_close(k);
+}
+
+static void
+rcv_closed(void *ctx, struct og_tcp_conn *c, int reason)
+{
+	struct rcv_conn *k = ctx;
+	struct og_rcv *r = k->rcv;
+
+	(void)c;
+	if (reason != 0 && (k->state == RCV_BODY || k->state == RCV_DISCARD))
+		rcv_count(r, OG_RCV_CTR_ABORTED_REQUESTS, 1);
+	request_drop(k);
+	while (k->out_head != NULL) {
+		struct rte_mbuf *m = k->out_head;
+
+		k->out_head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+	}
+	r->stats.ctr[OG_RCV_CTR_CONNS_OPEN]--;
+	rte_mempool_put(r->conn_pool, k);
+}
+
+static const struct og_tcp_app rcv_app = {
+	.accepted = rcv_accepted,
+	.recv = rcv_recv,
+	.sendable = rcv_sendable,
+	.peer_closed = rcv_peer_closed,
+	.closed = rcv_closed,
+};
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static void
+conn_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct og_rcv *r = arg;
+	struct rcv_conn *k = obj;
+	size_t mem = og_http_parser_mem_size(&r->conf.http);
+
+	(void)mp;
+	(void)idx;
+	memset(k, 0, sizeof(*k));
+	/* cannot fail: the element was sized with og_http_parser_mem_size() */
+	og_http_parser_init(&k->hp, &r->conf.http, k + 1, mem);
+}
+
+struct og_rcv *
+og_rcv_create(const struct og_rcv_conf *conf)
+{
+	struct og_rcv *r;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	size_t elt;
+
+	if (conf == NULL || conf->tcp == NULL || conf->batcher == NULL || conf->budget == NULL ||
+	    conf->rec_pool == NULL || conf->resp_pool == NULL || conf->ref_pool == NULL ||
+	    conf->name == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	r = rte_zmalloc_socket("og_rcv", sizeof(*r), RTE_CACHE_LINE_SIZE, conf->socket);
+	if (r == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	r->conf = *conf;
+	if (r->conf.max_conns == 0)
+		r->conf.max_conns = 4096;
+	if (r->conf.max_body == 0)
+		r->conf.max_body = 64ull << 20;
+	if (r->conf.retry_after_s == 0)
+		r->conf.retry_after_s = 1;
+	if (r->conf.buf_size == 0)
+		r->conf.buf_size = 1u << 20;
+	if (r->conf.n_bufs == 0)
+		r->conf.n_bufs = 16;
+	if (r->conf.max_resources == 0)
+		r->conf.max_resources = 16384;
+	if (r->conf.max_rejected == 0)
+		r->conf.max_rejected = 65536;
+	{
+		struct og_http_limits d;
+
+		og_http_limits_default(&d);
+		if (r->conf.http.max_header_bytes == 0)
+			r->conf.http.max_header_bytes = d.max_header_bytes;
+		if (r->conf.http.max_headers == 0)
+			r->conf.http.max_headers = d.max_headers;
+		/* the wire limit: a gzip body is limited again after inflation */
+		r->conf.http.max_body = r->conf.max_body;
+	}
+	elt = sizeof(struct rcv_conn) + og_http_parser_mem_size(&r->conf.http);
+	snprintf(name, sizeof(name), "%s_conn", conf->name);
+	r->conn_pool = rte_mempool_create(name, r->conf.max_conns, (unsigned int)elt, 0, 0, NULL,
+					  NULL, conn_init, r, conf->socket,
+					  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (r->conn_pool == NULL || rcv_buf_pool_create(r) != 0)
+		goto fail;
+	r->inflater = og_inflater_create();
+	/* scratch: a max-size body in 512-byte segments, resources, pieces */
+	r->segs_cap = (uint32_t)RTE_MIN(r->conf.max_body / 512 + 64, (uint64_t)UINT32_MAX / 32);
+	r->segs = rte_malloc_socket("og_rcv_segs", sizeof(*r->segs) * r->segs_cap, 0, conf->socket);
+	r->res = rte_malloc_socket("og_rcv_res", sizeof(*r->res) * r->conf.max_resources, 0,
+				   conf->socket);
+	r->rej = rte_malloc_socket("og_rcv_rej", sizeof(*r->rej) * r->conf.max_rejected, 0,
+				   conf->socket);
+	r->pieces_cap = r->conf.max_resources * 4;
+	r->pieces = rte_malloc_socket("og_rcv_pieces", sizeof(*r->pieces) * r->pieces_cap, 0,
+				      conf->socket);
+	if (r->inflater == NULL || r->segs == NULL || r->res == NULL || r->rej == NULL ||
+	    r->pieces == NULL)
+		goto fail;
+	return r;
+fail:
+	og_rcv_free(r);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+og_rcv_free(struct og_rcv *r)
+{
+	if (r == NULL)
+		return;
+	if (r->conn_pool != NULL) {
+		/* parsers given memory in their element own nothing; fini is a no-op */
+		rte_mempool_free(r->conn_pool);
+	}
+	rte_mempool_free(r->buf_pool);
+	og_inflater_free(r->inflater);
+	rte_free(r->segs);
+	rte_free(r->res);
+	rte_free(r->rej);
+	rte_free(r->pieces);
+	rte_free(r);
+}
+
+int
+og_rcv_listen(struct og_rcv *r, uint32_t addr_be, uint16_t port_be)
+{
+	return og_tcp_listen(r->conf.tcp, addr_be, port_be, &rcv_app, r);
+}
+
+void
+og_rcv_tick(struct og_rcv *r, uint64_t now_us, uint64_t unix_s)
+{
+	r->now_us = now_us;
+	if (unix_s != r->date_s) {
+		r->date_s = unix_s;
+		og_http_date_fmt(r->date, unix_s);
+	}
+}
+
+void
+og_rcv_set_draining(struct og_rcv *r, bool draining)
+{
+	r->draining = draining;
+}
+
+const struct og_rcv_stats *
+og_rcv_stats(const struct og_rcv *r)
+{
+	return &r->stats;
+}

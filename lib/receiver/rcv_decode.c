@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * From a complete request body to an answer: inflate (gzip), transcode
+ * (OTLP/JSON to protobuf), scan and validate (lib/otlp), build the record's
+ * pieces (each resource entry as received, or rebuilt without its rejected
+ * items) and hand the record to the batcher. Uncompressed protobuf is never
+ * copied: the record references the received segments (DESIGN.md §2).
+ *
+ * Memory: the connection reserved budget for the segments it holds; every
+ * decode buffer is reserved before it is filled, and what is no longer
+ * needed is given back at once. The record leaves with the reservation of
+ * exactly what it holds (DESIGN.md §3: reserve, never allocate-then-check).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "rcv_private.h"
+
+/* google.rpc.Code values (google/rpc/code.proto) */
+#define RPC_INVALID_ARGUMENT 3
+#define RPC_RESOURCE_EXHAUSTED 8
+#define RPC_UNAVAILABLE 14
+
+/* A body in one of its two forms: referenced segments, or a decode buffer. */
+struct body {
+	struct rte_mbuf *chain; /* segments, or NULL while only @flat exists */
+	void *flat;		/* decode buffer (owned when chain is NULL) */
+	uint64_t len;
+	uint64_t mem; /* budget held for it */
+};
+
+static void
+body_drop(struct og_rcv *r, struct body *b)
+{
+	rte_pktmbuf_free(b->chain);
+	if (b->chain == NULL)
+		rcv_buf_free(b->flat);
+	og_budget_release(r->conf.budget, b->mem);
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->status = status;
+	a->rpc_code = code;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* A decode buffer of @p len bytes, reserved in the budget first. */
+static void *
+buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
+{
+	uint64_t charged;
+	void *p;
+
+	/* the element size is known before allocating: reserve, then take */
+	charged = len <= r->conf.buf_size ? r->conf.buf_size + RTE_CACHE_LINE_SIZE * 2 : len + 256;
+	if (!og_budget_reserve(r->conf.budget, charged)) {
+		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+		answer(a, 503, RPC_UNAVAILABLE, "memory budget exhausted; retry later");
+		return NULL;
+	}
+	p = rcv_buf_alloc(r, len, mem);
+	if (p == NULL) {
+		og_budget_release(r->conf.budget, charged);
+		rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
+		answer(a, 503, RPC_UNAVAILABLE, "no decode buffer free; retry later");
+		return NULL;
+	}
+	/* settle the reservation to what the buffer really holds */
+	if (*mem > charged) {
+		if (!og_budget_reserve(r->conf.budget, *mem - charged)) {
+			og_budget_release(r->conf.budget, charged);
+			rcv_buf_free(p);
+			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+			answer(a, 503, RPC_UNAVAILABLE, "memory budget exhausted; retry later");
+			return NULL;
+		}
+	} else {
+		og_budget_release(r->conf.budget, charged - *mem);
+	}
+	return p;
+}
+
+/* The body's segments into r->segs; -1 when there are more than it holds. */
+static int
+body_segs(struct og_rcv *r, const struct body *b, uint32_t *n)
+{
+	uint32_t i = 0;
+
+	if (b->chain == NULL) {
+		r->segs[0].data = b->flat;
+		r->segs[0].len = (uint32_t)b->len;
+		*n = 1;
+		return 0;
+	}
+	for (const struct rte_mbuf *m = b->chain; m != NULL; m = m->next) {
+		if (m->data_len == 0)
+			continue;
+		if (i == r->segs_cap)
+			return -1;
+		r->segs[i].data = rte_pktmbuf_mtod(m, const uint8_t *);
+		r->segs[i].len = m->data_len;
+		i++;
+	}
+	*n = i;
+	return 0;
+}
+
+/* Copy a segmented body into one decode buffer (JSON needs contiguous text). */
+static int
+body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
+{
+	uint64_t mem, off = 0;
+	uint8_t *p;
+
+	if (b->chain == NULL)
+		return 0;
+	p = buf_take(r, b->len, &mem, a);
+	if (p == NULL)
+		return -1;
+	for (const struct rte_mbuf *m = b->chain; m != NULL; m = m->next) {
+		memcpy(p + off, rte_pktmbuf_mtod(m, const void *), m->data_len);
+		off += m->data_len;
+	}
+	rcv_count(r, OG_RCV_CTR_LINEARIZED, 1);
+	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, b->len);
+	body_drop(r, b);
+	b->flat = p;
+	b->len = off;
+	b->mem = mem;
+	return 0;
+}
+
+/* RFC 1952 2.3.1: ISIZE, the last four bytes, is the input size mod 2^32. */
+static uint64_t
+gzip_isize(const struct og_seg *segs, uint32_t n, uint64_t total)
+{
+	uint8_t t[4];
+
+	if (total < 18 || og_segs_copy(segs, n, total - 4, 4, t) != 0)
+		return 0;
+	return (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
+}
+
+static int
+body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
+{
+	uint64_t max = r->conf.max_body, cap, mem;
+	struct og_otlp_error err = { 0 };
+	size_t out_len = 0;
+	uint32_t n;
+	void *out;
+	int rc;
+
+	if (body_segs(r, b, &n) != 0 && body_flatten(r, b, a) != 0)
+		return -1;
+	if (body_segs(r, b, &n) != 0)
+		return -1;
+	/* size the buffer by the trailer; a lying trailer costs one retry */
+	cap = gzip_isize(r->segs, n, b->len);
+	if (cap == 0 || cap > max)
+		cap = RTE_MIN(max, RTE_MAX(b->len * 8, (uint64_t)4096));
+	for (;;) {
+		out = buf_take(r, cap, &mem, a);
+		if (out == NULL)
+			return -1;
+		rc = og_gzip_inflate(r->inflater, r->segs, n, out, cap, &out_len, &err);
+		if (rc == -OG_OTLP_ERR_TOO_LARGE && cap < max) {
+			rcv_buf_free(out);
+			og_budget_release(r->conf.budget, mem);
+			cap = max;
+			continue;
+		}
+		break;
+	}
+	if (rc != OG_OK) {
+		rcv_buf_free(out);
+		og_budget_release(r->conf.budget, mem);
+		r->stats.decode_errors[err.code]++;
+		if (rc == -OG_OTLP_ERR_TOO_LARGE)
+			answer(a, 413, RPC_INVALID_ARGUMENT,
+			       "body larger than %" PRIu64 " bytes after decompression", max);
+		else
+			answer(a, 400, RPC_INVALID_ARGUMENT, "%s (compressed byte %" PRIu64 ")",
+			       og_otlp_err_msg(err.code), err.offset);
+		return -1;
+	}
+	rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, out_len);
+	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, out_len);
+	body_drop(r, b);
+	b->flat = out;
+	b->len = out_len;
+	b->mem = mem;
+	return 0;
+}
+
+static int
+body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct rcv_answer *a)
+{
+	struct og_otlp_error err = { 0 };
+	struct og_wbuf w;
+	uint64_t cap, mem;
+	void *out;
+	int rc;
+
+	if (body_flatten(r, b, a) != 0)
+		return -1;
+	/* typical output is half the JSON; 4 x len + 16 always suffices (og_otlp.h) */
+	cap = b->len / 2 + 4096;
+	for (;;) {
+		out = buf_take(r, cap, &mem, a);
+		if (out == NULL)
+			return -1;
+		og_wbuf_init_fixed(&w, out, cap);
+		rc = og_otlp_json_to_pb(sig, b->flat, b->len, &w, &err);
+		if (rc == -OG_OTLP_ERR_NO_SPACE && cap < 4 * b->len + 16) {
+			rcv_buf_free(out);
+			og_budget_release(r->conf.budget, mem);
+			cap = 4 * b->len + 16;
+			continue;
+		}
+		break;
+	}
+	if (rc != OG_OK) {
+		rcv_buf_free(out);
+		og_budget_release(r->conf.budget, mem);
+		r->stats.decode_errors[err.code]++;
+		answer(a, 400, RPC_INVALID_ARGUMENT, "%s (JSON byte %" PRIu64 ")",
+		       og_otlp_err_msg(err.code), err.offset);
+		return -1;
+	}
+	if (w.len > r->conf.max_body) {
+		rcv_buf_free(out);
+		og_budget_release(r->conf.budget, mem);
+		answer(a, 413, RPC_INVALID_ARGUMENT, "body larger than %" PRIu64 " bytes",
+		       r->conf.max_body);
+		return -1;
+	}
+	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, w.len);
+	body_drop(r, b);
+	b->flat = out;
+	b->len = w.len;
+	b->mem = mem;
+	return 0;
+}
+
+/* Append a piece, merging a range with the one before when they touch. */
+static int
+piece_add(struct og_rcv *r, uint32_t *n, const struct og_otlp_piece *p)
+{
+	if (p->lit_len == 0 && p->r.len == 0)
+		return 0;
+	if (p->lit_len == 0 && *n > 0) {
+		struct og_otlp_piece *q = &r->pieces[*n - 1];
+
+		if (q->lit_len == 0 && q->r.off + q->r.len == p->r.off) {
+			q->r.len += p->r.len;
+			return 0;
+		}
+	}
+	if (*n == r->pieces_cap)
+		return -1;
+	r->pieces[(*n)++] = *p;
+	return 0;
+}
+
+static const char *const item_noun[OG_OTLP_SIGNAL_MAX] = { "spans", "data points", "log records" };
+
+/* "3 spans rejected: trace_id is all zero (2); span_id is not 8 bytes (1)" */
+static void
+reject_message(const struct og_otlp_scan *s, struct rcv_answer *a)
+{
+	size_t len;
+
+	len = (size_t)snprintf(a->msg, sizeof(a->msg), "%" PRIu64 " %s rejected:", s->n_rejected,
+			       item_noun[s->signal]);
+	for (unsigned int i = 0; i < OG_OTLP_REJECT_MAX && len < sizeof(a->msg); i++) {
+		if (s->by_reason[i] == 0)
+			continue;
+		len += (size_t)snprintf(a->msg + len, sizeof(a->msg) - len, " %s (%" PRIu64 ");",
+					og_otlp_reject_msg(i), s->by_reason[i]);
+	}
+	if (len > 0 && len < sizeof(a->msg) && a->msg[len - 1] == ';')
+		a->msg[len - 1] = '\0';
+}
+
+void
+rcv_process(struct rcv_conn *k, struct rcv_answer *a)
+{
+	struct og_rcv *r = k->rcv;
+	enum og_otlp_signal sig = (enum og_otlp_signal)k->sig;
+	struct body b = { .chain = k->body, .len = k->body_len, .mem = k->mem };
+	struct og_otlp_scan s;
+	uint64_t accepted;
+	uint32_t n, np = 0;
+	struct og_rec *rec;
+	int rc;
+
+	k->body = k->body_tail = NULL;
+	k->body_len = 0;
+	k->mem = k->mem_used = 0;
+	memset(a, 0, sizeof(*a));
+
+	if (k->comp == 1 && body_inflate(r, &b, a) != 0)
+		goto fail;
+	if (k->enc == 1 && body_transcode(r, sig, &b, a) != 0)
+		goto fail;
+	if (b.len > r->conf.max_body) {
+		answer(a, 413, RPC_INVALID_ARGUMENT, "body larger than %" PRIu64 " bytes",
+		       r->conf.max_body);
+		goto fail;
+	}
+	if (body_segs(r, &b, &n) != 0 && body_flatten(r, &b, a) != 0)
+		goto fail;
+	if (body_segs(r, &b, &n) != 0)
+		goto fail;
+
+	memset(&s, 0, sizeof(s));
+	s.signal = sig;
+	s.res = r->res;
+	s.res_cap = r->conf.max_resources;
+	s.rej = r->rej;
+	s.rej_cap = r->conf.max_rejected;
+	rc = og_otlp_scan(r->segs, n, &s);
+	if (rc != OG_OK) {
+		r->stats.decode_errors[s.err.code]++;
+		answer(a, 400, RPC_INVALID_ARGUMENT, "%s (byte %" PRIu64 ")",
+		       og_otlp_err_msg(s.err.code), s.err.offset);
+		goto fail;
+	}
+
+	og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, sig, s.n_items);
+	if (s.rej_overflow) {
+		/* the rejected items cannot all be cut out: refuse the request whole */
+		og_pipe_count(OG_PIPE_SIG_ITEMS_REJECTED, sig, s.n_items);
+		answer(a, 400, RPC_INVALID_ARGUMENT,
+		       "more than %u invalid %s in one request; first: %s", r->conf.max_rejected,
+		       item_noun[sig], og_otlp_reject_msg(s.rej[0].reason));
+		goto fail;
+	}
+	og_pipe_count(OG_PIPE_SIG_ITEMS_REJECTED, sig, s.n_rejected);
+	for (unsigned int i = 0; i < OG_OTLP_REJECT_MAX; i++)
+		r->stats.rejected[sig][i] += s.by_reason[i];
+	accepted = s.n_items - s.n_rejected;
+	a->status = 200;
+	a->rejected = s.n_rejected;
+	if (s.n_rejected != 0)
+		reject_message(&s, a);
+	if (accepted == 0) {
+		/* nothing to forward (empty request, or every item rejected) */
+		body_drop(r, &b);
+		return;
+	}
+
+	for (uint32_t i = 0; i < s.n_resources; i++) {
+		const struct og_otlp_resource *res = &s.res[i];
+		struct og_otlp_piece tmp[64];
+		uint32_t m = 0;
+
+		if (res->n_rejected == 0) {
+			struct og_otlp_piece p = { .r = res->hdr };
+
+			rc = piece_add(r, &np, &p);
+		} else {
+			rc = og_otlp_resource_pieces(&s, r->segs, n, i, tmp, RTE_DIM(tmp), &m);
+			for (uint32_t j = 0; rc == 0 && j < m; j++)
+				rc = piece_add(r, &np, &tmp[j]);
+		}
+		if (rc != 0) {
+			og_pipe_count(OG_PIPE_SIG_ITEMS_REFUSED, sig, accepted);
+			answer(a, 503, RPC_RESOURCE_EXHAUSTED,
+			       "request too fragmented to forward (%u resource entries); send "
+			       "smaller requests",
+			       s.n_resources);
+			goto fail;
+		}
+	}
+
+	rec = og_rec_alloc(r->conf.rec_pool);
+	if (rec == NULL) {
+		rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
+		goto refuse;
+	}
+	rec->sig = sig;
+	rec->items = accepted;
+	rec->arrival_us = k->t_first_us;
+	rec->budget = r->conf.budget;
+	rec->mem = b.mem;
+	if (b.chain == NULL) {
+		b.chain = rcv_buf_chain(r, b.flat, b.len);
+		if (b.chain == NULL) {
+			/* rcv_buf_chain() freed the buffer */
+			b.flat = NULL;
+			rec->mem = 0;
+			og_rec_free(rec);
+			og_budget_release(r->conf.budget, b.mem);
+			b.mem = 0;
+			rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
+			goto refuse_nobody;
+		}
+	}
+	rec->body = b.chain;
+	memset(&b, 0, sizeof(b)); /* the record owns body and reservation now */
+	if (og_rec_pieces_reserve(rec, np) != 0) {
+		og_rec_free(rec);
+		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
+		goto refuse_nobody;
+	}
+	for (uint32_t i = 0; i < np; i++)
+		og_rec_add_piece(rec, &r->pieces[i]);
+	if (og_batcher_enqueue(r->conf.batcher, rec) != 0) {
+		og_rec_free(rec);
+		goto refuse_nobody;
+	}
+	return;
+
+refuse:
+	body_drop(r, &b);
+refuse_nobody:
+	og_pipe_count(OG_PIPE_SIG_ITEMS_REFUSED, sig, accepted);
+	answer(a, 503, RPC_UNAVAILABLE, "overloaded: %" PRIu64 " %s not accepted; retry later",
+	       accepted, item_noun[sig]);
+	a->rejected = 0;
+	return;
+fail:
+	body_drop(r, &b);
+	if (a->status == 0)
+		answer(a, 503, RPC_UNAVAILABLE, "request could not be processed; retry later");
+}
