@@ -118,6 +118,83 @@ og_http_hdr_value(const struct og_http_req *r, const struct og_http_hdr *h)
 	return r->buf + h->value_off;
 }
 
+/* ---- response parser, client side (parse.c) ----------------------------- */
+
+/**
+ * Initialise a response parser; memory and limits as og_http_parser_init()
+ * (max_body bounds the body of each response).
+ *
+ * @return 0, -EINVAL or -ENOMEM.
+ */
+int og_http_resp_parser_init(struct og_http_resp_parser *rp, const struct og_http_limits *l,
+			     void *mem, size_t mem_len);
+
+/** Free the block og_http_resp_parser_init() malloc'd, if any. */
+void og_http_resp_parser_fini(struct og_http_resp_parser *rp);
+
+/** Forget everything (error, head_request and now_s included): new connection. */
+void og_http_resp_parser_reset(struct og_http_resp_parser *rp);
+
+/**
+ * Describe the request the next response answers: call before its first
+ * byte is parsed (at connection start, or after the previous END).
+ *
+ * @param head_request the request was HEAD: the response has no body.
+ * @param now_s        current Unix time, to turn a Retry-After date into seconds.
+ */
+static inline void
+og_http_resp_expect(struct og_http_resp_parser *rp, bool head_request, uint64_t now_s)
+{
+	rp->head_request = head_request;
+	rp->now_s = now_s;
+}
+
+/**
+ * Parse a response stream from buf[0..len): same contract and events as
+ * og_http_parse(). Interim 1xx responses (101 excepted) are consumed without
+ * an event (RFC 9110 15.2); the HEAD event is the final response's, read
+ * through og_http_resp_msg() and the fields of @p rp. A body delimited by
+ * the end of the connection (until_close) gets its END from
+ * og_http_resp_eof().
+ *
+ * @return OG_OK, OG_AGAIN or -OG_HTTP_ERR_* (then close the connection).
+ */
+int og_http_parse_resp(struct og_http_resp_parser *rp, const uint8_t *buf, uint32_t len,
+		       uint32_t *used, struct og_http_ev *ev);
+
+/**
+ * The server closed the connection.
+ *
+ * @return OG_OK with an END event when that ends a response (until_close
+ *   body, or an END not yet taken), OG_AGAIN when no response was under way
+ *   (a clean close), -OG_HTTP_ERR_TRUNCATED when one was cut short, or the
+ *   earlier error.
+ */
+int og_http_resp_eof(struct og_http_resp_parser *rp, struct og_http_ev *ev);
+
+/** Header fields, Content-Length, chunked, keep_alive, ctype, cenc of the response. */
+static inline const struct og_http_req *
+og_http_resp_msg(const struct og_http_resp_parser *rp)
+{
+	return &rp->p.req;
+}
+
+/* ---- request head writer, client side (write.c) ------------------------- */
+
+/**
+ * Append "METHOD path HTTP/1.1" and Host, Content-Type, Content-Encoding,
+ * Content-Length and @p extra_headers ("Name: value\r\n" lines) to @p out,
+ * then the empty line. NULL strings are left out; Content-Length is written
+ * when @p content_length is not 0 or the method is POST, PUT or PATCH
+ * (RFC 9110 8.6: not for requests that anticipate no content).
+ *
+ * @return 0, -ENOSPC when it does not fit (out->len unchanged), -EINVAL for a
+ *   NULL or empty method or path.
+ */
+int og_http_req_head(struct og_wbuf *out, const char *method, const char *path, const char *host,
+		     const char *content_type, const char *content_encoding,
+		     uint64_t content_length, const char *extra_headers);
+
 /* ---- response writer (write.c) ------------------------------------------ */
 
 /** Reason phrase of a status ("OK", "Content Too Large", ...; "" when unknown). */

@@ -156,8 +156,25 @@ struct og_http_parser {
 	uint64_t body_left;  /**< bytes left of the Content-Length body or current chunk */
 	uint64_t body_total; /**< body bytes so far (max_body) */
 	uint16_t flags;	     /**< parse.c's per-message flags */
-	uint16_t status;     /**< response parser: status code */
-	uint64_t now_s;	     /**< response parser: clock for Retry-After dates */
+};
+
+/**
+ * Response parser (client side, egress): the same engine and event API as
+ * the request parser, reading status lines. Header fields, Content-Length,
+ * chunked, keep_alive, ctype and cenc are reported in p.req (method and path
+ * stay empty). Embeddable; fields below p are read-only for callers.
+ */
+struct og_http_resp_parser {
+	struct og_http_parser p;
+	uint16_t status; /**< status code of the final response (1xx are skipped, 101 excepted) */
+	uint16_t reason_off; /**< reason phrase in p.req.buf */
+	uint16_t reason_len;
+	bool until_close; /**< body delimited by the end of the connection (RFC 9112 6.3 rule 8) */
+	bool has_retry_after;	/**< a valid Retry-After field was received */
+	uint32_t retry_after_s; /**< its delay from now_s, in seconds (0 for a date in the past) */
+	uint32_t n_interim;	/**< 1xx responses skipped before this one */
+	bool head_request;	/**< the request answered was HEAD: no body (RFC 9112 6.3 rule 1) */
+	uint64_t now_s;		/**< Unix time, to turn a Retry-After date into seconds */
 };
 
 #endif /* OG_HTTP_TYPES_H */

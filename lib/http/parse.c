@@ -72,6 +72,7 @@ enum state {
 	S_CHUNK_DATA_CR,
 	S_CHUNK_DATA_LF,
 	S_TRAILER,
+	S_BODY_EOF, /* response body delimited by the end of the connection */
 	S_END,
 	S_ERROR,
 };
@@ -99,6 +100,13 @@ enum {
 #define F_CE_OTHER     (1u << 10)
 
 #define CHUNK_SIZE_MAX_DIGITS 32
+
+/* the response parser around an engine whose is_resp is set */
+static inline struct og_http_resp_parser *
+resp_of(struct og_http_parser *p)
+{
+	return (struct og_http_resp_parser *)(void *)p;
+}
 
 /* tchar of RFC 9110 5.6.2 */
 static const uint8_t tchar[256] = {
@@ -305,6 +313,17 @@ message_start(struct og_http_parser *p)
 	p->body_left = 0;
 	p->body_total = 0;
 	p->flags = 0;
+	if (p->is_resp) {
+		struct og_http_resp_parser *rp = resp_of(p);
+
+		rp->status = 0;
+		rp->reason_off = 0;
+		rp->reason_len = 0;
+		rp->until_close = false;
+		rp->has_retry_after = false;
+		rp->retry_after_s = 0;
+		rp->n_interim = 0;
+	}
 }
 
 void
@@ -467,6 +486,114 @@ request_line(struct og_http_parser *p, uint32_t s, uint32_t e)
 	return rc;
 }
 
+/* ---- status line (RFC 9112 4) -------------------------------------------- */
+
+static int
+status_line(struct og_http_parser *p, uint32_t s, uint32_t e)
+{
+	struct og_http_resp_parser *rp = resp_of(p);
+	const char *b = p->req.buf;
+	uint32_t n = e - s, st = 0;
+
+	/* status-line = HTTP-version SP status-code SP [ reason-phrase ] */
+	if (n < 5 || memcmp(b + s, "HTTP/", 5) != 0)
+		return -OG_HTTP_ERR_BAD_STATUS_LINE;
+	if (n < 8 || (memcmp(b + s, "HTTP/1.1", 8) != 0 && memcmp(b + s, "HTTP/1.0", 8) != 0) ||
+	    (n > 8 && b[s + 8] != ' '))
+		return -OG_HTTP_ERR_BAD_VERSION;
+	p->req.version_minor = (uint8_t)(b[s + 7] - '0');
+	if (n < 12)
+		return -OG_HTTP_ERR_BAD_STATUS_LINE;
+	for (uint32_t i = s + 9; i < s + 12; i++) {
+		if (b[i] < '0' || b[i] > '9')
+			return -OG_HTTP_ERR_BAD_STATUS_LINE;
+		st = st * 10 + (uint32_t)(b[i] - '0');
+	}
+	/* status codes are 100..599 (RFC 9110 15); a missing SP before an empty
+	 * reason is tolerated (the client ignores the reason, RFC 9112 4) */
+	if (st < 100 || st > 599 || (n > 12 && b[s + 12] != ' '))
+		return -OG_HTTP_ERR_BAD_STATUS_LINE;
+	for (uint32_t i = s + 13; i < e; i++)
+		if (!is_field_char((uint8_t)b[i]))
+			return -OG_HTTP_ERR_BAD_STATUS_LINE;
+	rp->status = (uint16_t)st;
+	rp->reason_off = (uint16_t)(n > 12 ? s + 13 : e);
+	rp->reason_len = (uint16_t)(n > 12 ? e - s - 13 : 0);
+	return 0;
+}
+
+/* days from 1970-01-01 to y-m-d, proleptic Gregorian */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool
+two_digits(const char *s, unsigned *v)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return false;
+	*v = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+	return true;
+}
+
+/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7) to Unix time */
+static bool
+imf_fixdate(const char *v, size_t n, int64_t *out)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	unsigned d, hh, mm, ss, yh, yl, m;
+
+	if (n != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
+	    v[19] != ':' || v[22] != ':' || memcmp(v + 25, " GMT", 4) != 0)
+		return false;
+	for (m = 0; m < 12; m++)
+		if (memcmp(v + 8, months + 3 * m, 3) == 0)
+			break;
+	if (m == 12 || !two_digits(v + 5, &d) || !two_digits(v + 12, &yh) ||
+	    !two_digits(v + 14, &yl) || !two_digits(v + 17, &hh) || !two_digits(v + 20, &mm) ||
+	    !two_digits(v + 23, &ss))
+		return false;
+	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return false;
+	*out = days_from_civil((int64_t)(yh * 100 + yl), m + 1, d) * 86400 +
+	       (int64_t)(hh * 3600 + mm * 60 + ss);
+	return true;
+}
+
+/* Retry-After = HTTP-date / delay-seconds (RFC 9110 10.2.3); invalid: ignored */
+static void
+retry_after(struct og_http_resp_parser *rp, const char *v, size_t n)
+{
+	uint64_t x = 0;
+	int64_t t;
+	size_t i;
+
+	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+		x = OG_MIN(x * 10 + (uint64_t)(v[i] - '0'), (uint64_t)UINT32_MAX);
+	if (n > 0 && i == n) {
+		rp->has_retry_after = true;
+		rp->retry_after_s = (uint32_t)x;
+		return;
+	}
+	if (imf_fixdate(v, n, &t)) {
+		rp->has_retry_after = true;
+		if (t <= (int64_t)rp->now_s)
+			rp->retry_after_s = 0;
+		else
+			rp->retry_after_s = (uint32_t)OG_MIN((uint64_t)t - rp->now_s, UINT32_MAX);
+	}
+}
+
 /* ---- field lines (RFC 9112 5) -------------------------------------------- */
 
 static int
@@ -512,8 +639,12 @@ transfer_encoding(struct og_http_parser *p, const char *v, size_t n)
 		if (mlen == 0)
 			continue; /* empty list members are ignored (RFC 9110 5.6.1.2) */
 		/* a coding after chunked: chunked is not final, or is applied twice */
-		if (p->flags & F_TE_CHUNKED)
-			return -OG_HTTP_ERR_BAD_TE;
+		if (p->flags & F_TE_CHUNKED) {
+			if (!p->is_resp)
+				return -OG_HTTP_ERR_BAD_TE;
+			/* a response's length is then read until close (RFC 9112 6.3 rule 4) */
+			p->flags = (uint16_t)((p->flags & ~F_TE_CHUNKED) | F_TE_OTHER);
+		}
 		if (ieq(m, mlen, "chunked"))
 			p->flags |= F_TE_CHUNKED;
 		else
@@ -646,12 +777,16 @@ field_line(struct og_http_parser *p, uint32_t s, uint32_t e)
 	vlen = ve - vs;
 	switch (nlen) {
 	case 4:
-		if (ieq(name, nlen, "host"))
+		if (!p->is_resp && ieq(name, nlen, "host"))
 			return host(p, h);
 		break;
 	case 6:
-		if (ieq(name, nlen, "expect"))
+		if (!p->is_resp && ieq(name, nlen, "expect"))
 			expect(p, val, vlen);
+		break;
+	case 11:
+		if (p->is_resp && ieq(name, nlen, "retry-after"))
+			retry_after(resp_of(p), val, vlen);
 		break;
 	case 10:
 		if (ieq(name, nlen, "connection"))
@@ -681,12 +816,62 @@ field_line(struct og_http_parser *p, uint32_t s, uint32_t e)
 	return 0;
 }
 
+/* a response head is complete: decide its body (RFC 9112 6.3) */
+static int
+resp_head_done(struct og_http_parser *p)
+{
+	struct og_http_resp_parser *rp = resp_of(p);
+	struct og_http_req *r = &p->req;
+	uint16_t f = p->flags;
+
+	r->has_length = (f & F_CL) != 0;
+	r->keep_alive = !(f & F_CLOSE) && (r->version_minor == 1 || (f & F_KEEPALIVE));
+	r->cenc = (f & F_CE_OTHER) ? OG_HTTP_CE_OTHER
+				   : ((f & F_CE_GZIP) ? OG_HTTP_CE_GZIP : OG_HTTP_CE_IDENTITY);
+	/* rule 1: no body after HEAD, 1xx, 204, 304, whatever the fields say */
+	if (rp->head_request || rp->status < 200 || rp->status == 204 || rp->status == 304) {
+		p->state = S_END;
+		return 0;
+	}
+	if (f & F_TE) {
+		/* rule 3: Transfer-Encoding overrides Content-Length; do not reuse */
+		if (f & F_CL)
+			r->keep_alive = false;
+		/* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing */
+		if ((f & F_TE_CHUNKED) && r->version_minor == 1) {
+			if (f & F_TE_OTHER)
+				return -OG_HTTP_ERR_UNSUPPORTED_TE;
+			r->chunked = true;
+			p->state = S_CHUNK_SIZE;
+			p->aux = 0;
+			p->body_left = 0;
+			return 0;
+		}
+		/* rule 4: chunked not final, the length is the connection's */
+	} else if (f & F_CL) {
+		/* rule 6 */
+		if (r->content_length > p->lim.max_body)
+			return -OG_HTTP_ERR_BODY_TOO_LARGE;
+		p->state = r->content_length > 0 ? S_BODY_CL : S_END;
+		p->body_left = r->content_length;
+		return 0;
+	}
+	/* rule 8: read until the server closes */
+	rp->until_close = true;
+	r->keep_alive = false;
+	p->state = S_BODY_EOF;
+	return 0;
+}
+
 /* the empty line arrived: decide the body (RFC 9112 6.3) */
 static int
 head_done(struct og_http_parser *p)
 {
 	struct og_http_req *r = &p->req;
 	uint16_t f = p->flags;
+
+	if (p->is_resp)
+		return resp_head_done(p);
 
 	if (r->version_minor == 1 && !(f & F_HOST))
 		return -OG_HTTP_ERR_MISSING_HOST;
@@ -750,7 +935,7 @@ line_done(struct og_http_parser *p)
 		return 0;
 	}
 	if (!p->in_head) {
-		rc = request_line(p, s, e);
+		rc = p->is_resp ? status_line(p, s, e) : request_line(p, s, e);
 		p->in_head = 1;
 		return rc;
 	}
@@ -820,6 +1005,14 @@ og_http_parse(struct og_http_parser *p, const uint8_t *buf, uint32_t len, uint32
 				*used = len;
 				return OG_AGAIN;
 			}
+			if (p->is_resp && resp_of(p)->status < 200 && resp_of(p)->status != 101) {
+				/* interim response (RFC 9110 15.2): skip it, parse on */
+				uint32_t n = resp_of(p)->n_interim + 1;
+
+				message_start(p);
+				resp_of(p)->n_interim = n;
+				continue;
+			}
 			ev->type = OG_HTTP_EV_HEAD;
 			ev->off = 0;
 			ev->len = 0;
@@ -841,6 +1034,26 @@ og_http_parse(struct og_http_parser *p, const uint8_t *buf, uint32_t len, uint32
 			p->body_left -= n;
 			if (p->body_left == 0)
 				p->state = p->state == S_BODY_CL ? S_END : S_CHUNK_DATA_CR;
+			*used = pos + n;
+			return OG_OK;
+		}
+
+		case S_BODY_EOF: {
+			uint32_t n;
+
+			if (pos == len) {
+				*used = len;
+				return OG_AGAIN;
+			}
+			/* up to the limit, then fail: the same bytes whatever the split */
+			n = (uint32_t)OG_MIN((uint64_t)(len - pos),
+					     p->lim.max_body - p->body_total);
+			if (n == 0)
+				return fail(p, -OG_HTTP_ERR_BODY_TOO_LARGE, pos, used);
+			p->body_total += n;
+			ev->type = OG_HTTP_EV_BODY;
+			ev->off = pos;
+			ev->len = n;
 			*used = pos + n;
 			return OG_OK;
 		}
@@ -986,5 +1199,72 @@ og_http_parse(struct og_http_parser *p, const uint8_t *buf, uint32_t len, uint32
 			return OG_AGAIN;
 		}
 		/* loop: emit the chunk data or END found in this buffer */
+	}
+}
+
+/* ---- response parser ------------------------------------------------------ */
+
+int
+og_http_resp_parser_init(struct og_http_resp_parser *rp, const struct og_http_limits *l, void *mem,
+			 size_t mem_len)
+{
+	int rc;
+
+	memset(rp, 0, sizeof(*rp));
+	rc = og_http_parser_init(&rp->p, l, mem, mem_len);
+	if (rc != 0)
+		return rc;
+	rp->p.is_resp = 1;
+	og_http_resp_parser_reset(rp);
+	return 0;
+}
+
+void
+og_http_resp_parser_fini(struct og_http_resp_parser *rp)
+{
+	og_http_parser_fini(&rp->p);
+}
+
+void
+og_http_resp_parser_reset(struct og_http_resp_parser *rp)
+{
+	og_http_parser_reset(&rp->p);
+	rp->head_request = false;
+	rp->now_s = 0;
+}
+
+int
+og_http_parse_resp(struct og_http_resp_parser *rp, const uint8_t *buf, uint32_t len, uint32_t *used,
+		   struct og_http_ev *ev)
+{
+	return og_http_parse(&rp->p, buf, len, used, ev);
+}
+
+int
+og_http_resp_eof(struct og_http_resp_parser *rp, struct og_http_ev *ev)
+{
+	struct og_http_parser *p = &rp->p;
+
+	if (p->err != OG_HTTP_ERR_NONE)
+		return -p->err;
+	switch (p->state) {
+	case S_BODY_EOF:
+	case S_END:
+		/* the close ends the body (RFC 9112 6.3 rule 8), or END was pending */
+		ev->type = OG_HTTP_EV_END;
+		ev->off = 0;
+		ev->len = 0;
+		p->state = S_IDLE;
+		return OG_OK;
+	case S_IDLE:
+		return OG_AGAIN;
+	case S_HEAD:
+		if (!p->in_head && p->req.head_len == 0)
+			return OG_AGAIN; /* nothing of a next response yet */
+					 /* fall through */
+	default:
+		p->err = OG_HTTP_ERR_TRUNCATED;
+		p->state = S_ERROR;
+		return -OG_HTTP_ERR_TRUNCATED;
 	}
 }

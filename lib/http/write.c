@@ -198,3 +198,52 @@ og_http_date_fmt(char *out, uint64_t unix_s)
 	memcpy(o, " GMT", 5);
 	return 29;
 }
+
+int
+og_http_req_head(struct og_wbuf *out, const char *method, const char *path, const char *host,
+		 const char *content_type, const char *content_encoding, uint64_t content_length,
+		 const char *extra_headers)
+{
+	size_t start = out->len;
+	bool was_overflow = out->overflow;
+
+	if (method == NULL || path == NULL || method[0] == '\0' || path[0] == '\0')
+		return -EINVAL;
+	out->overflow = false;
+	/* request-line = method SP request-target SP HTTP-version (RFC 9112 3) */
+	put_str(out, method);
+	og_wbuf_putc(out, ' ');
+	put_str(out, path);
+	put_str(out, " HTTP/1.1\r\n");
+	/* Host is the first field a client sends (RFC 9110 7.2) */
+	if (host != NULL) {
+		put_str(out, "Host: ");
+		put_str(out, host);
+		put_str(out, "\r\n");
+	}
+	if (content_type != NULL) {
+		put_str(out, "Content-Type: ");
+		put_str(out, content_type);
+		put_str(out, "\r\n");
+	}
+	if (content_encoding != NULL) {
+		put_str(out, "Content-Encoding: ");
+		put_str(out, content_encoding);
+		put_str(out, "\r\n");
+	}
+	if (content_length != 0 || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+	    strcmp(method, "PATCH") == 0) {
+		put_str(out, "Content-Length: ");
+		put_u64(out, content_length);
+		put_str(out, "\r\n");
+	}
+	if (extra_headers != NULL)
+		put_str(out, extra_headers);
+	put_str(out, "\r\n");
+	if (out->overflow) {
+		out->len = start;
+		return -ENOSPC;
+	}
+	out->overflow = was_overflow;
+	return 0;
+}

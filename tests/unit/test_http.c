@@ -27,6 +27,12 @@ struct msg_rec {
 	uint32_t n_hdrs;
 	uint32_t body_len;
 	bool ended;
+	/* responses */
+	int status;
+	uint32_t n_interim;
+	bool until_close, has_retry_after;
+	uint32_t retry_after_s;
+	char reason[32];
 	char body[MAX_BODY];
 };
 
@@ -52,8 +58,9 @@ add_ev(struct rec *r, char c)
 }
 
 static void
-snap_head(struct rec *r, const struct og_http_req *q)
+snap_head(struct rec *r, const struct og_http_parser *p)
 {
+	const struct og_http_req *q = og_http_req_get(p);
 	struct msg_rec *m;
 
 	if (r->nmsg >= MAX_MSG) {
@@ -73,6 +80,17 @@ snap_head(struct rec *r, const struct og_http_req *q)
 	m->expect = q->expect_continue;
 	m->cl = q->content_length;
 	m->n_hdrs = q->n_hdrs;
+	if (p->is_resp) {
+		const struct og_http_resp_parser *rp = (const void *)p;
+
+		m->status = rp->status;
+		m->n_interim = rp->n_interim;
+		m->until_close = rp->until_close;
+		m->has_retry_after = rp->has_retry_after;
+		m->retry_after_s = rp->retry_after_s;
+		memcpy(m->reason, q->buf + rp->reason_off,
+		       OG_MIN(rp->reason_len, sizeof(m->reason) - 1));
+	}
 }
 
 /* feed segments in turn; returns the error (0 when none) */
@@ -111,7 +129,7 @@ feed(struct og_http_parser *p, const uint8_t *const *segs, const uint32_t *lens,
 			switch (ev.type) {
 			case OG_HTTP_EV_HEAD:
 				add_ev(r, 'H');
-				snap_head(r, og_http_req_get(p));
+				snap_head(r, p);
 				break;
 			case OG_HTTP_EV_BODY: {
 				struct msg_rec *m = &r->m[r->nmsg ? r->nmsg - 1 : 0];
@@ -135,6 +153,19 @@ feed(struct og_http_parser *p, const uint8_t *const *segs, const uint32_t *lens,
 			}
 			off += used;
 		}
+	}
+	if (p->is_resp) {
+		/* the server closes after the last segment */
+		struct og_http_ev ev;
+		int rc = og_http_resp_eof((struct og_http_resp_parser *)(void *)p, &ev);
+
+		if (rc < 0)
+			r->err = -rc;
+		else if (rc == OG_OK && ev.type == OG_HTTP_EV_END)
+			add_ev(r, 'E');
+		if (rc == OG_OK && r->nmsg)
+			r->m[r->nmsg - 1].ended = true;
+		return r->err;
 	}
 	return 0;
 }
@@ -203,9 +234,13 @@ check_splits(struct og_http_parser *p, const char *raw, size_t len, const char *
 	CU_ASSERT_EQUAL(mismatch, 0);
 }
 
+static struct og_http_resp_parser rparser;
+
 static int
 suite_init(void)
 {
+	if (og_http_resp_parser_init(&rparser, NULL, NULL, 0) != 0)
+		return 1;
 	return og_http_parser_init(&parser, NULL, NULL, 0);
 }
 
@@ -213,6 +248,7 @@ static int
 suite_fini(void)
 {
 	og_http_parser_fini(&parser);
+	og_http_resp_parser_fini(&rparser);
 	return 0;
 }
 
@@ -358,12 +394,12 @@ check_expected(const struct valid_case *vc, const struct rec *r)
 		if (e->body[0] != '\0')
 			evs[n++] = 'B';
 		evs[n++] = 'E';
-		CU_ASSERT_EQUAL(m->method, e->m);
+		CU_ASSERT_EQUAL(m->method, (int)e->m);
 		CU_ASSERT_EQUAL(m->version, e->version);
 		CU_ASSERT_STRING_EQUAL(m->path, e->path);
 		CU_ASSERT_STRING_EQUAL(m->query, e->query);
-		CU_ASSERT_EQUAL(m->ctype, e->ct);
-		CU_ASSERT_EQUAL(m->cenc, e->ce);
+		CU_ASSERT_EQUAL(m->ctype, (int)e->ct);
+		CU_ASSERT_EQUAL(m->cenc, (int)e->ce);
 		CU_ASSERT_EQUAL(m->keep_alive, e->keep_alive);
 		CU_ASSERT_EQUAL(m->chunked, e->chunked);
 		CU_ASSERT_EQUAL(m->expect, e->expect);
@@ -540,7 +576,7 @@ expect_err(struct og_http_parser *p, const char *raw, size_t len, enum og_http_e
 	   const char *name)
 {
 	parse_whole(p, raw, len, &whole);
-	CU_ASSERT_EQUAL(whole.err, err);
+	CU_ASSERT_EQUAL(whole.err, (int)err);
 	CU_ASSERT_FALSE(whole.bad_api);
 	CU_ASSERT_EQUAL(og_http_err_status(err), status);
 	if ((enum og_http_err)whole.err != err)
@@ -795,8 +831,11 @@ test_init_and_names(void)
 		if (e > 0) {
 			int st = og_http_err_status(e);
 
-			CU_ASSERT(st >= 400 && st <= 599);
-			CU_ASSERT(strlen(og_http_reason(st)) > 0);
+			/* status 0: response-parser errors, never answered */
+			CU_ASSERT(st == 0 || (st >= 400 && st <= 599));
+			CU_ASSERT(st == 0 || strlen(og_http_reason(st)) > 0);
+			CU_ASSERT((st == 0) ==
+				  (e == OG_HTTP_ERR_BAD_STATUS_LINE || e == OG_HTTP_ERR_TRUNCATED));
 		}
 		for (int f = 0; f < e; f++)
 			CU_ASSERT(strcmp(og_http_err_name(e), og_http_err_name(f)) != 0);
@@ -906,6 +945,188 @@ test_writer(void)
 	CU_ASSERT_STRING_EQUAL(date, "Tue, 14 Nov 2023 22:13:20 GMT");
 }
 
+/* ---- response parser (client side) ---------------------------------------- */
+
+struct resp_case {
+	const char *name;
+	const char *raw;
+	bool head_request;
+	uint64_t now_s;
+	int err;
+	const char *evs;
+	int status;
+	const char *body;
+	bool keep_alive;
+	bool until_close;
+	int retry_after; /* -1: none */
+	uint32_t n_interim;
+};
+
+static const struct resp_case resps[] = {
+	{ "200 with length",
+	  "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n"
+	  "Content-Length: 5\r\n\r\nhello",
+	  false, 0, 0, "HBE", 200, "hello", true, false, -1, 0 },
+	{ "interim responses skipped",
+	  "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	  false, 0, 0, "HE", 200, "", true, false, -1, 2 },
+	{ "503 chunked, Retry-After seconds",
+	  "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n4;x\r\nbusy\r\n0\r\nT: 1\r\n\r\n",
+	  false, 0, 0, "HBE", 503, "busy", true, false, 120, 0 },
+	{ "429 Retry-After date",
+	  "HTTP/1.1 429 Too Many Requests\r\n"
+	  "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n",
+	  false, 784111777 - 30, 0, "HE", 429, "", true, false, 30, 0 },
+	{ "Retry-After date in the past",
+	  "HTTP/1.1 503 x\r\n"
+	  "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n",
+	  false, 784111777 + 30, 0, "HE", 503, "", true, false, 0, 0 },
+	{ "Retry-After invalid: ignored",
+	  "HTTP/1.1 503 x\r\nRetry-After: soon\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  false, 0, 0, "HE", 503, "", true, false, -1, 0 },
+	{ "until close", "HTTP/1.0 200 OK\r\n\r\nabcdef", false, 0, 0, "HBE", 200, "abcdef", false,
+	  true, -1, 0 },
+	{ "no body for 204 and 304, bare LF, no reason",
+	  "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 304\n\n", false, 0, 0,
+	  "HEHE", 304, "", true, false, -1, 0 },
+	{ "no body after HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", true, 0, 0, "HE",
+	  200, "", true, false, -1, 0 },
+	{ "TE overrides CL, no reuse",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n",
+	  false, 0, 0, "HBE", 200, "z", false, false, -1, 0 },
+	{ "chunked not final: until close",
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, br\r\n"
+	  "Connection: keep-alive\r\n\r\n1\r\nz",
+	  false, 0, 0, "HBE", 200, "1\r\nz", false, true, -1, 0 },
+	{ "Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n!",
+	  false, 0, 0, "HBE", 200, "!", false, false, -1, 0 },
+	{ "bad status code", "HTTP/1.1 2000 OK\r\n\r\n", false, 0, OG_HTTP_ERR_BAD_STATUS_LINE, "",
+	  0, "", false, false, -1, 0 },
+	{ "status below 100", "HTTP/1.1 099 x\r\n\r\n", false, 0, OG_HTTP_ERR_BAD_STATUS_LINE, "",
+	  0, "", false, false, -1, 0 },
+	{ "not HTTP", "ICY 200 OK\r\n\r\n", false, 0, OG_HTTP_ERR_BAD_STATUS_LINE, "", 0, "", false,
+	  false, -1, 0 },
+	{ "reason with a control", "HTTP/1.1 200 O\x01K\r\n\r\n", false, 0,
+	  OG_HTTP_ERR_BAD_STATUS_LINE, "", 0, "", false, false, -1, 0 },
+	{ "HTTP/2 status", "HTTP/2 200\r\n\r\n", false, 0, OG_HTTP_ERR_BAD_VERSION, "", 0, "",
+	  false, false, -1, 0 },
+	{ "gzip then chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false,
+	  0, OG_HTTP_ERR_UNSUPPORTED_TE, "", 0, "", false, false, -1, 0 },
+	{ "cut inside the body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", false, 0,
+	  OG_HTTP_ERR_TRUNCATED, "HB", 200, "abc", true, false, -1, 0 },
+	{ "cut inside the head", "HTTP/1.1 200 OK\r\nContent-Le", false, 0, OG_HTTP_ERR_TRUNCATED,
+	  "", 0, "", false, false, -1, 0 },
+	{ "cut inside a chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+	  false, 0, OG_HTTP_ERR_TRUNCATED, "HB", 200, "ab", true, false, -1, 0 },
+};
+
+static void
+test_responses(void)
+{
+	for (size_t i = 0; i < OG_ARRAY_SIZE(resps); i++) {
+		const struct resp_case *c = &resps[i];
+		const struct msg_rec *m;
+
+		og_http_resp_parser_reset(&rparser);
+		og_http_resp_expect(&rparser, c->head_request, c->now_s);
+		parse_whole(&rparser.p, c->raw, strlen(c->raw), &whole);
+		if (whole.err != c->err || strcmp(whole.evs, c->evs) != 0)
+			fprintf(stderr, "\n%s: err %s evs %s\n", c->name,
+				og_http_err_name(whole.err), whole.evs);
+		CU_ASSERT_EQUAL(whole.err, c->err);
+		CU_ASSERT_FALSE(whole.bad_api);
+		CU_ASSERT_STRING_EQUAL(whole.evs, c->evs);
+		if (c->err != 0)
+			err_seen[c->err] = true;
+		if (whole.nmsg > 0) {
+			m = &whole.m[whole.nmsg - 1];
+			CU_ASSERT_EQUAL(m->status, c->status);
+			CU_ASSERT_EQUAL(m->body_len, strlen(c->body));
+			CU_ASSERT(memcmp(m->body, c->body, strlen(c->body)) == 0);
+			CU_ASSERT_EQUAL(m->keep_alive, c->keep_alive);
+			CU_ASSERT_EQUAL(m->until_close, c->until_close);
+			CU_ASSERT_EQUAL(m->has_retry_after, c->retry_after >= 0);
+			if (c->retry_after >= 0)
+				CU_ASSERT_EQUAL(m->retry_after_s, (uint32_t)c->retry_after);
+			CU_ASSERT_EQUAL(m->n_interim, c->n_interim);
+		}
+		check_splits(&rparser.p, c->raw, strlen(c->raw), c->name);
+	}
+	/* reason phrase; clean close between responses */
+	og_http_resp_parser_reset(&rparser);
+	parse_whole(&rparser.p, resps[0].raw, strlen(resps[0].raw), &whole);
+	CU_ASSERT_STRING_EQUAL(whole.m[0].reason, "OK");
+	CU_ASSERT_EQUAL(whole.err, 0);
+}
+
+static void
+test_response_limit(void)
+{
+	struct og_http_limits l;
+	struct og_http_resp_parser rp;
+	static const char raw[] = "HTTP/1.1 200 OK\r\n\r\n0123456789";
+
+	og_http_limits_default(&l);
+	l.max_body = 10;
+	CU_ASSERT_EQUAL_FATAL(og_http_resp_parser_init(&rp, &l, NULL, 0), 0);
+	parse_whole(&rp.p, raw, strlen(raw), &whole);
+	CU_ASSERT_EQUAL(whole.err, 0);
+	CU_ASSERT_STRING_EQUAL(whole.evs, "HBE");
+	l.max_body = 9;
+	og_http_resp_parser_fini(&rp);
+	CU_ASSERT_EQUAL_FATAL(og_http_resp_parser_init(&rp, &l, NULL, 0), 0);
+	parse_whole(&rp.p, raw, strlen(raw), &whole);
+	CU_ASSERT_EQUAL(whole.err, OG_HTTP_ERR_BODY_TOO_LARGE);
+	CU_ASSERT_STRING_EQUAL(whole.evs, "HB");
+	CU_ASSERT_EQUAL(whole.m[0].body_len, 9);
+	check_splits(&rp.p, raw, strlen(raw), "until-close body over the limit");
+	og_http_resp_parser_fini(&rp);
+}
+
+static void
+test_request_writer(void)
+{
+	uint8_t mem[256];
+	struct og_wbuf b;
+	static const char want[] =
+		"POST /v1/traces HTTP/1.1\r\nHost: backend:4318\r\n"
+		"Content-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\n"
+		"Content-Length: 1234\r\nUser-Agent: otlpgate\r\n\r\n";
+
+	og_wbuf_init_fixed(&b, mem, sizeof(mem));
+	CU_ASSERT_EQUAL(og_http_req_head(&b, "POST", "/v1/traces", "backend:4318",
+					 "application/x-protobuf", "gzip", 1234,
+					 "User-Agent: otlpgate\r\n"),
+			0);
+	CU_ASSERT(b.len == strlen(want) && memcmp(mem, want, b.len) == 0);
+	og_wbuf_init_fixed(&b, mem, sizeof(mem));
+	CU_ASSERT_EQUAL(og_http_req_head(&b, "GET", "/healthz", "b", NULL, NULL, 0, NULL), 0);
+	CU_ASSERT(b.len == 34 && memcmp(mem, "GET /healthz HTTP/1.1\r\nHost: b\r\n\r\n", 34) == 0);
+	og_wbuf_init_fixed(&b, mem, sizeof(mem));
+	CU_ASSERT_EQUAL(og_http_req_head(&b, "POST", "/", NULL, NULL, NULL, 0, NULL), 0);
+	CU_ASSERT(b.len == 38 &&
+		  memcmp(mem, "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 38) == 0);
+	og_wbuf_init_fixed(&b, mem, 20);
+	CU_ASSERT_EQUAL(og_http_req_head(&b, "POST", "/v1/traces", "h", NULL, NULL, 1, NULL),
+			-ENOSPC);
+	CU_ASSERT_EQUAL(b.len, 0);
+	CU_ASSERT_EQUAL(og_http_req_head(&b, "", "/", NULL, NULL, NULL, 0, NULL), -EINVAL);
+
+	/* what the writer produces, the parser reads back */
+	og_wbuf_init_fixed(&b, mem, sizeof(mem));
+	og_http_req_head(&b, "POST", "/v1/logs", "gate", "application/json", "gzip", 2, NULL);
+	og_wbuf_put(&b, "{}", 2);
+	parse_whole(&parser, (const char *)mem, b.len, &whole);
+	CU_ASSERT_EQUAL(whole.err, 0);
+	CU_ASSERT_EQUAL(whole.m[0].ctype, OG_HTTP_CT_JSON);
+	CU_ASSERT_EQUAL(whole.m[0].cenc, OG_HTTP_CE_GZIP);
+	CU_ASSERT_EQUAL(whole.m[0].body_len, 2);
+}
+
 static CU_TestInfo parser_tests[] = {
 	{ "valid requests: whole, every split, byte by byte", test_valid },
 	{ "header lookup and raw fields", test_header_lookup },
@@ -915,6 +1136,9 @@ static CU_TestInfo parser_tests[] = {
 	{ "limit: header count", test_limit_headers },
 	{ "limit: body (413), chunk size overflow", test_limit_body },
 	{ "limit: chunk extensions and trailer section", test_limit_chunk_ext_and_trailer },
+	{ "responses: whole, every split, byte by byte", test_responses },
+	{ "response body limit (until close)", test_response_limit },
+	{ "request heads byte for byte, read back", test_request_writer },
 	{ "every error row is triggered", test_every_error_row },
 	{ "init, limits, names", test_init_and_names },
 	{ "zero-length calls", test_empty_calls },
