@@ -15,12 +15,15 @@
 
 #include "og_net.h"
 #include "og_tcp.h"
+#include "og_pipeline.h"
+#include "og_receiver.h"
 
 extern int og_app_logtype;
 #define APP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, og_app_logtype, "otlpgate: " fmt "\n", ##__VA_ARGS__)
 
-#define APP_MAX_PORTS 8
+#define APP_MAX_PORTS	 8
+#define APP_MAX_BACKENDS 8
 
 struct app_port_ip {
 	uint16_t port_id;
@@ -39,6 +42,19 @@ struct app_opts {
 	uint16_t discard_port; /**< 0 = off */
 	uint32_t max_conns;
 	int log_level; /**< 0 = unchanged */
+	/* OTLP/HTTP receiver and pipeline (on when a backend is given) */
+	bool otlp_http_off;
+	uint32_t otlp_addr_be; /**< 0: every port address */
+	uint16_t otlp_port;
+	const char *backends[APP_MAX_BACKENDS];
+	unsigned int n_backends;
+	uint64_t max_body;
+	uint64_t memory; /**< 0: derived from --mbufs */
+	uint32_t batch_max_items;
+	uint64_t batch_max_bytes;
+	uint32_t batch_timeout_ms;
+	uint32_t retry_after_s;
+	uint32_t drain_timeout_s;
 	struct og_net_fault fault;
 };
 
@@ -50,6 +66,8 @@ struct app_lcore {
 	struct og_net_ctx *net[APP_MAX_PORTS];
 	struct og_tcp_stack *tcp;
 	struct rte_mempool *diag_pool; /**< echo connection contexts */
+	struct og_batcher *batcher;    /**< NULL when the receiver is off */
+	struct og_rcv *rcv;
 	/* TSC cycles of loop iterations that did work, and of all of them */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
@@ -67,5 +85,17 @@ void app_usage(const char *prog);
 
 /** Listen with the echo and discard services on @p lc's stack as configured. */
 int app_diag_listen(struct app_lcore *lc, const struct app_opts *o);
+
+/* ingest.c: budget, backends, and per lcore a batcher and a receiver */
+bool app_ingest_enabled(const struct app_opts *o);
+int app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_bytes);
+int app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_mempool *mp,
+		     struct rte_mempool *ref_mp);
+int app_ingest_register_metrics(void);
+void app_ingest_stop_accepting(struct app_lcore *lc);
+bool app_ingest_drained(struct app_lcore *lc, uint64_t now_us);
+void app_ingest_report_undelivered(void);
+void app_ingest_lcore_free(struct app_lcore *lc);
+void app_ingest_fini(void);
 
 #endif /* OG_APP_H */

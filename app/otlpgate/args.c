@@ -24,6 +24,15 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
+	OPT_OTLP_HTTP,
+	OPT_BACKEND,
+	OPT_MAX_BODY,
+	OPT_MEMORY,
+	OPT_BATCH_ITEMS,
+	OPT_BATCH_BYTES,
+	OPT_BATCH_TIMEOUT,
+	OPT_RETRY_AFTER,
+	OPT_DRAIN_TIMEOUT,
 	OPT_FAULT_RX_DROP,
 	OPT_FAULT_RX_DUP,
 	OPT_FAULT_RX_REORDER,
@@ -42,6 +51,15 @@ static const struct option long_opts[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "otlp-http", required_argument, NULL, OPT_OTLP_HTTP },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "batch-max-items", required_argument, NULL, OPT_BATCH_ITEMS },
+	{ "batch-max-bytes", required_argument, NULL, OPT_BATCH_BYTES },
+	{ "batch-timeout", required_argument, NULL, OPT_BATCH_TIMEOUT },
+	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 #ifdef OG_FAULT_INJECTION
 	{ "fault-rx-drop", required_argument, NULL, OPT_FAULT_RX_DROP },
 	{ "fault-rx-dup", required_argument, NULL, OPT_FAULT_RX_DUP },
@@ -76,6 +94,25 @@ app_usage(const char *prog)
 	       "  --max-conns N               TCP connections per lcore (default 16384)\n"
 	       "  --log-level LEVEL           level of otlpgate's logs: emerg alert crit err\n"
 	       "                              warning notice info debug, or 1..8\n"
+	       "\n"
+	       "OTLP/HTTP receiver (on when at least one --backend is given):\n"
+	       "  --backend URI               where accepted data goes (repeatable: every\n"
+	       "                              backend gets every batch): file:DIR,\n"
+	       "                              file:DIR?format=json, null (docs/backends.md)\n"
+	       "  --otlp-http ADDR:PORT|off   listen address (default 0.0.0.0:4318: every\n"
+	       "                              port address)\n"
+	       "  --max-body SIZE             request body limit after decompression\n"
+	       "                              (default 64M; 413 above it)\n"
+	       "  --memory SIZE               admission budget for accepted, undelivered data\n"
+	       "                              (default: half the mbuf pool); 503 when full\n"
+	       "  --batch-max-items N         flush a batch at N items (default 8192)\n"
+	       "  --batch-max-bytes SIZE      flush a batch before SIZE bytes (default 4M)\n"
+	       "  --batch-timeout MS          flush a batch MS milliseconds old (default 200)\n"
+	       "  --retry-after S             Retry-After of 503 answers (default 1)\n"
+	       "  --drain-timeout S           on SIGTERM, time to deliver what is queued\n"
+	       "                              (default 10)\n"
+	       "SIZE takes a K, M or G suffix (powers of 1024).\n"
+	       "\n"
 #ifdef OG_FAULT_INJECTION
 	       "  --fault-rx-drop PCT         drop PCT%% of received packets (test builds)\n"
 	       "  --fault-rx-dup PCT          duplicate PCT%% of received packets\n"
@@ -167,6 +204,34 @@ parse_level(const char *s)
 	return -1;
 }
 
+/* A byte size: digits with an optional K, M or G (powers of 1024). */
+static bool
+parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 0;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || v > (hi >> shift) || (v << shift) < lo)
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
 #ifdef OG_FAULT_INJECTION
 /* A percentage with up to four decimals, to parts per million. */
 static bool
@@ -193,6 +258,13 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 	o->mbufs = 16383;
 	o->telemetry = "127.0.0.1:9464";
 	o->max_conns = 16384;
+	o->otlp_port = 4318;
+	o->max_body = 64ull << 20;
+	o->batch_max_items = 8192;
+	o->batch_max_bytes = 4ull << 20;
+	o->batch_timeout_ms = 200;
+	o->retry_after_s = 1;
+	o->drain_timeout_s = 10;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
@@ -249,6 +321,50 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 		case OPT_HELP:
 			app_usage(argv[0]);
 			return 1;
+		case OPT_OTLP_HTTP:
+			if (strcmp(optarg, "off") == 0) {
+				o->otlp_http_off = true;
+			} else if (og_telemetry_parse_addr(optarg, &o->otlp_addr_be,
+							   &o->otlp_port) != 0 ||
+				   o->otlp_port == 0) {
+				return fail(name, "expected ADDR:PORT or off, got", optarg);
+			}
+			break;
+		case OPT_BACKEND:
+			if (o->n_backends == APP_MAX_BACKENDS)
+				return fail(name, "too many backends, at most 8:", optarg);
+			if (optarg[0] == '\0')
+				return fail(name, "empty backend URI", optarg);
+			o->backends[o->n_backends++] = optarg;
+			break;
+		case OPT_MAX_BODY:
+			if (!parse_size(optarg, 1024, 1ull << 30, &o->max_body))
+				return fail(name, "expected a size 1K..1G, got", optarg);
+			break;
+		case OPT_MEMORY:
+			if (!parse_size(optarg, 1ull << 20, 1ull << 40, &o->memory))
+				return fail(name, "expected a size 1M..1024G, got", optarg);
+			break;
+		case OPT_BATCH_ITEMS:
+			if (!parse_u32(optarg, 1, 1u << 24, &o->batch_max_items))
+				return fail(name, "expected 1..16777216, got", optarg);
+			break;
+		case OPT_BATCH_BYTES:
+			if (!parse_size(optarg, 1024, 1ull << 30, &o->batch_max_bytes))
+				return fail(name, "expected a size 1K..1G, got", optarg);
+			break;
+		case OPT_BATCH_TIMEOUT:
+			if (!parse_u32(optarg, 1, 3600000, &o->batch_timeout_ms))
+				return fail(name, "expected milliseconds 1..3600000, got", optarg);
+			break;
+		case OPT_RETRY_AFTER:
+			if (!parse_u32(optarg, 1, 3600, &o->retry_after_s))
+				return fail(name, "expected seconds 1..3600, got", optarg);
+			break;
+		case OPT_DRAIN_TIMEOUT:
+			if (!parse_u32(optarg, 0, 3600, &o->drain_timeout_s))
+				return fail(name, "expected seconds 0..3600, got", optarg);
+			break;
 #ifdef OG_FAULT_INJECTION
 		case OPT_FAULT_RX_DROP:
 		case OPT_FAULT_RX_DUP:

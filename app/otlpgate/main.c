@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -32,6 +33,8 @@ static struct app_lcore *lcores[RTE_MAX_LCORE];
 static struct og_tcp_stack *stacks[RTE_MAX_LCORE];
 static unsigned int n_lcores;
 static uint64_t tsc_per_us;
+/* wall clock at start, for the Date header: unix seconds = unix0 + TSC delta */
+static uint64_t unix0_s, tsc0;
 
 static void
 on_signal(int sig)
@@ -83,11 +86,33 @@ lcore_loop(void *arg)
 	struct rte_mbuf *pkts[RX_BURST];
 	struct rte_mbuf *tcp[2 * RX_BURST + 1];
 
+	uint64_t drain_until = 0;
+
 	APP_LOG(INFO, "lcore %u: dataplane on queue %u", lc->lcore_id, lc->queue_id);
-	while (!force_quit) {
+	for (;;) {
 		uint64_t t0 = rte_rdtsc();
 		uint64_t now_us = t0 / tsc_per_us;
 		bool work = false;
+
+		if (force_quit) {
+			/*
+			 * SIGTERM: refuse new requests (503, Connection: close) and
+			 * deliver what was accepted, for at most --drain-timeout.
+			 */
+			if (lc->batcher == NULL)
+				break;
+			if (drain_until == 0) {
+				drain_until = now_us + (uint64_t)opts.drain_timeout_s * 1000000;
+				app_ingest_stop_accepting(lc);
+				APP_LOG(INFO, "lcore %u: draining (at most %u s)", lc->lcore_id,
+					opts.drain_timeout_s);
+			}
+			if (app_ingest_drained(lc, now_us) || now_us >= drain_until)
+				break;
+		}
+		if (lc->rcv != NULL)
+			og_rcv_tick(lc->rcv, now_us,
+				    unix0_s + (t0 - tsc0) / (tsc_per_us * 1000000));
 
 		for (uint16_t p = 0; p < lc->n_ports; p++) {
 			uint16_t n, nt;
@@ -104,6 +129,8 @@ lcore_loop(void *arg)
 				og_tcp_input_burst(lc->tcp, tcp, nt, now_us);
 		}
 		og_tcp_timers_run(lc->tcp, now_us);
+		if (lc->batcher != NULL)
+			work |= og_batcher_run(lc->batcher, now_us) != 0;
 		for (uint16_t p = 0; p < lc->n_ports; p++) {
 			const struct og_net_stats *s = og_net_stats(lc->net[p]);
 			uint64_t tx = s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL];
@@ -149,6 +176,8 @@ register_metrics(void)
 
 	if (rc == 0)
 		rc = og_telemetry_register_tcp(stacks, n_lcores);
+	if (rc == 0)
+		rc = app_ingest_register_metrics();
 	if (rc == 0)
 		rc = og_metric_register("otlpgate_lcore_busy_cycles_total",
 					"TSC cycles of dataplane loop iterations that received or "
@@ -230,6 +259,7 @@ lcore_free(struct app_lcore *lc)
 		return;
 	/* The stack first: aborting connections returns echo state and mbufs. */
 	og_tcp_stack_free(lc->tcp);
+	app_ingest_lcore_free(lc);
 	for (unsigned int p = 0; p < lc->n_ports; p++)
 		og_net_ctx_free(lc->net[p]);
 	rte_mempool_free(lc->diag_pool);
@@ -287,6 +317,13 @@ main(int argc, char **argv)
 		rte_log_set_level_pattern("otlpgate.*", (uint32_t)opts.log_level);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		unix0_s = (uint64_t)ts.tv_sec;
+		tsc0 = rte_rdtsc();
+	}
 	tsc_per_us = rte_get_tsc_hz() / 1000000;
 	if (tsc_per_us == 0)
 		tsc_per_us = 1;
@@ -324,6 +361,11 @@ main(int argc, char **argv)
 		pi = og_port_info(opts.ports[p].port_id);
 		tx_offload &= pi->tx_tcp_cksum && pi->tx_ip_cksum;
 	}
+	rc = app_ingest_init(&opts, n_lcores,
+			     (uint64_t)opts.mbufs *
+				     rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL));
+	if (rc != 0)
+		goto out;
 	q = 0;
 	RTE_LCORE_FOREACH (lcore_id) {
 		struct app_lcore *lc = lcore_setup(lcore_id, q, mp, hdr_mp, clone_mp, tx_offload);
@@ -337,6 +379,11 @@ main(int argc, char **argv)
 		rc = app_diag_listen(lc, &opts);
 		if (rc != 0) {
 			APP_LOG(ERR, "diagnostic services: %s", strerror(-rc));
+			goto out;
+		}
+		rc = app_ingest_lcore(lc, &opts, mp, clone_mp);
+		if (rc != 0) {
+			APP_LOG(ERR, "lcore %u: OTLP/HTTP receiver: %s", lcore_id, strerror(-rc));
 			goto out;
 		}
 		q++;
@@ -365,6 +412,7 @@ main(int argc, char **argv)
 	lcore_loop(lcores[0]);
 	rte_eal_mp_wait_lcore();
 	APP_LOG(INFO, "stopping");
+	app_ingest_report_undelivered();
 	status = EXIT_SUCCESS;
 out:
 	force_quit = true;
@@ -377,6 +425,7 @@ out:
 	}
 	for (unsigned int p = 0; p < opts.n_ports; p++)
 		og_port_close(opts.ports[p].port_id);
+	app_ingest_fini();
 	rte_mempool_free(clone_mp);
 	rte_mempool_free(hdr_mp);
 	rte_mempool_free(mp);

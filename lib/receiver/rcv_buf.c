@@ -108,14 +108,16 @@ rcv_buf_chain(struct og_rcv *r, void *data, uint64_t len)
 	rte_mbuf_ext_refcnt_set(&h->shinfo, (uint16_t)n);
 	for (uint32_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(r->conf.ref_pool);
-		uint32_t w = (uint32_t)RTE_MIN((uint64_t)RCV_WINDOW, len - (uint64_t)i * RCV_WINDOW);
+		uint32_t w =
+			(uint32_t)RTE_MIN((uint64_t)RCV_WINDOW, len - (uint64_t)i * RCV_WINDOW);
 
 		if (m == NULL) {
 			/* drop the references not handed out; the chain's own free the rest */
 			if (i == 0) {
 				rcv_buf_free(data);
 			} else {
-				rte_mbuf_ext_refcnt_update(&h->shinfo, (int16_t)-(int32_t)(n - i));
+				rte_mbuf_ext_refcnt_update(&h->shinfo,
+							   (int16_t) - (int32_t)(n - i));
 				rte_pktmbuf_free(head);
 			}
 			rte_errno = ENOBUFS;

@@ -40,8 +40,7 @@ RTE_LOG_REGISTER(og_rcv_logtype, otlpgate.receiver, INFO);
 /* Body segments one request may reference (nb_segs is 16 bits). */
 #define MAX_BODY_SEGS 65000
 
-static const char *const sig_path[OG_OTLP_SIGNAL_MAX] = { "/v1/traces", "/v1/metrics",
-							  "/v1/logs" };
+static const char *const sig_path[OG_OTLP_SIGNAL_MAX] = { "/v1/traces", "/v1/metrics", "/v1/logs" };
 
 /* ---- answers ---------------------------------------------------------- */
 
@@ -49,8 +48,8 @@ static unsigned int
 status_slot(int status)
 {
 	switch (status) {
-#define OG_RCV_STATUS(e, code)     \
-	case code:                 \
+#define OG_RCV_STATUS(e, code) \
+	case code:             \
 		return OG_RCV_ST_##e;
 #include "receiver_counters.def"
 	default:
@@ -116,8 +115,8 @@ log_answer(struct rcv_conn *k, int status, const char *msg)
 	a = (const uint8_t *)&t.raddr_be;
 	RCV_LOG(NOTICE, "%u.%u.%u.%u:%u: %d %s%s%s", a[0], a[1], a[2], a[3],
 		rte_be_to_cpu_16(t.rport_be), status,
-		k->sig < OG_OTLP_SIGNAL_MAX ? sig_path[k->sig] : "", k->sig < OG_OTLP_SIGNAL_MAX ? ": " : "",
-		msg);
+		k->sig < OG_OTLP_SIGNAL_MAX ? sig_path[k->sig] : "",
+		k->sig < OG_OTLP_SIGNAL_MAX ? ": " : "", msg);
 }
 
 /* Send, or queue behind responses still waiting for send space. */
@@ -195,7 +194,8 @@ respond(struct rcv_conn *k, int status, const char *msg, uint64_t rejected, bool
 	struct og_wbuf bw, hw;
 	struct og_http_resp h = {
 		.status = status,
-		.content_type = enc == OG_OTLP_ENC_JSON ? "application/json" : "application/x-protobuf",
+		.content_type =
+			enc == OG_OTLP_ENC_JSON ? "application/json" : "application/x-protobuf",
 		.close = close,
 		.date = r->date[0] != '\0' ? r->date : NULL,
 	};
@@ -287,8 +287,8 @@ refuse_head(struct rcv_conn *k, const struct og_http_req *q, int status, const c
 {
 	bool body = q->chunked || (q->has_length && q->content_length > 0);
 
-	if (k->rcv->draining || (body && (q->chunked || q->content_length > DISCARD_MAX ||
-					  q->expect_continue))) {
+	if (k->rcv->draining ||
+	    (body && (q->chunked || q->content_length > DISCARD_MAX || q->expect_continue))) {
 		rcv_count_request(k->rcv, k, status);
 		respond(k, status, msg, 0, true);
 		return;
@@ -310,8 +310,9 @@ on_head(struct rcv_conn *k)
 		return;
 	}
 	if (k->sig == OG_RCV_SIG_NONE) {
-		refuse_head(k, q, 404,
-			    "unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics and /v1/logs");
+		refuse_head(
+			k, q, 404,
+			"unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics and /v1/logs");
 		return;
 	}
 	if (q->method != OG_HTTP_M_POST) {
@@ -481,7 +482,7 @@ feed(struct rcv_conn *k, struct rte_mbuf *m)
 		if (rc == OG_AGAIN)
 			break;
 		if (rc < 0) {
-			on_parse_error(k, (enum og_http_err)-rc);
+			on_parse_error(k, (enum og_http_err) - rc);
 			break;
 		}
 		switch (ev.type) {

@@ -22,9 +22,9 @@
 #include "rcv_private.h"
 
 /* google.rpc.Code values (google/rpc/code.proto) */
-#define RPC_INVALID_ARGUMENT 3
+#define RPC_INVALID_ARGUMENT   3
 #define RPC_RESOURCE_EXHAUSTED 8
-#define RPC_UNAVAILABLE 14
+#define RPC_UNAVAILABLE	       14
 
 /* A body in one of its two forms: referenced segments, or a decode buffer. */
 struct body {
@@ -44,8 +44,7 @@ body_drop(struct og_rcv *r, struct body *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static void
-answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
+static void answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -174,7 +173,7 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 	/* size the buffer by the trailer; a lying trailer costs one retry */
 	cap = gzip_isize(r->segs, n, b->len);
 	if (cap == 0 || cap > max)
-		cap = RTE_MIN(max, RTE_MAX(b->len * 8, (uint64_t)4096));
+		cap = OG_MIN(max, OG_MAX(b->len * 8, (uint64_t)4096));
 	for (;;) {
 		out = buf_take(r, cap, &mem, a);
 		if (out == NULL)

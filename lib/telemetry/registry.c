@@ -46,7 +46,7 @@ og_metric_register(const char *name, const char *help, enum og_metric_type type,
 	int rc = 0;
 
 	if (name == NULL || help == NULL || collect == NULL || !valid_name(name) ||
-	    (type != OG_METRIC_COUNTER && type != OG_METRIC_GAUGE))
+	    (type != OG_METRIC_COUNTER && type != OG_METRIC_GAUGE && type != OG_METRIC_HISTOGRAM))
 		return -EINVAL;
 	pthread_mutex_lock(&reg_lock);
 	for (unsigned int i = 0; i < n_metrics; i++) {

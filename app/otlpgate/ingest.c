@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ingest path of the appliance: the admission budget, the backends
+ * (drivers registered here), and on the dataplane lcore a batcher and an
+ * OTLP/HTTP receiver listening on every port address (or the one given).
+ * With one lcore, receive, batching and the backends' polling run in the
+ * same loop (issue 4); lcore roles come with otlpgen (issue 6).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "app.h"
+#include "og_backend_file.h"
+#include "og_backend_null.h"
+#include "og_otlp.h"
+#include "og_telemetry.h"
+
+static struct og_budget budget;
+static struct og_backend *backends[APP_MAX_BACKENDS];
+static unsigned int n_backends;
+static struct og_rcv *rcvs[RTE_MAX_LCORE];
+static unsigned int n_rcvs;
+static struct rte_mempool *rec_pool;
+
+bool
+app_ingest_enabled(const struct app_opts *o)
+{
+	return o->n_backends > 0 && !o->otlp_http_off;
+}
+
+int
+app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_bytes)
+{
+	uint64_t mem = o->memory;
+
+	if (!app_ingest_enabled(o)) {
+		APP_LOG(INFO, "OTLP/HTTP receiver off (%s)",
+			o->otlp_http_off ? "--otlp-http off" : "no --backend given");
+		return 0;
+	}
+	if (n_lcores > 1) {
+		APP_LOG(ERR, "the OTLP/HTTP receiver runs on one lcore for now (give -l with one "
+			     "lcore); lcore roles are not there yet");
+		return -ENOTSUP;
+	}
+	og_backend_register(&og_backend_file_ops);
+	og_backend_register(&og_backend_null_ops);
+	for (unsigned int i = 0; i < o->n_backends; i++) {
+		backends[i] = og_backend_create(o->backends[i], (uint16_t)i);
+		if (backends[i] == NULL) {
+			APP_LOG(ERR, "--backend %s: could not be set up (see the line above)",
+				o->backends[i]);
+			return -EINVAL;
+		}
+		n_backends++;
+	}
+	/*
+	 * Accepted bodies stay in received mbufs until delivered: by default
+	 * half the mbuf pool may be held, so the other half keeps receiving
+	 * (ACKs from backends included) when backends are slow.
+	 */
+	if (mem == 0)
+		mem = pool_bytes / 2;
+	og_budget_init(&budget, mem, mem / 10 * 9, mem / 10 * 7);
+	rec_pool = og_rec_pool_create("og_rec", 8191, (int)rte_socket_id());
+	if (rec_pool == NULL) {
+		APP_LOG(ERR, "record pool: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	APP_LOG(INFO, "memory budget %" PRIu64 " MiB, %u backend(s)", mem >> 20, n_backends);
+	return 0;
+}
+
+int
+app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_mempool *mp,
+		 struct rte_mempool *ref_mp)
+{
+	struct og_batcher_conf bc = { 0 };
+	struct og_rcv_conf rc = { 0 };
+	char name[32];
+	int err;
+
+	if (!app_ingest_enabled(o))
+		return 0;
+	snprintf(name, sizeof(name), "og_b%u", lc->lcore_id);
+	bc.name = name;
+	bc.socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+	bc.max_items = o->batch_max_items;
+	bc.max_bytes = o->batch_max_bytes;
+	bc.timeout_us = (uint64_t)o->batch_timeout_ms * 1000;
+	bc.ring_size = 8192;
+	bc.n_backends = n_backends;
+	for (unsigned int i = 0; i < n_backends; i++)
+		bc.backends[i] = backends[i];
+	lc->batcher = og_batcher_create(&bc);
+	if (lc->batcher == NULL)
+		return -ENOMEM;
+
+	snprintf(name, sizeof(name), "og_r%u", lc->lcore_id);
+	rc.name = name;
+	rc.socket = bc.socket;
+	rc.tcp = lc->tcp;
+	rc.batcher = lc->batcher;
+	rc.budget = &budget;
+	rc.rec_pool = rec_pool;
+	rc.resp_pool = mp;
+	rc.ref_pool = ref_mp;
+	rc.max_conns = o->max_conns;
+	rc.max_body = o->max_body;
+	rc.retry_after_s = o->retry_after_s;
+	lc->rcv = og_rcv_create(&rc);
+	if (lc->rcv == NULL)
+		return -ENOMEM;
+	rcvs[n_rcvs++] = lc->rcv;
+	if (o->otlp_addr_be != 0) {
+		err = og_rcv_listen(lc->rcv, o->otlp_addr_be, htons(o->otlp_port));
+	} else {
+		err = 0;
+		for (unsigned int p = 0; err == 0 && p < o->n_ports; p++)
+			err = og_rcv_listen(lc->rcv, o->ports[p].addr_be, htons(o->otlp_port));
+	}
+	if (err != 0)
+		APP_LOG(ERR, "OTLP/HTTP listen on port %u: %s", o->otlp_port, strerror(-err));
+	return err;
+}
+
+int
+app_ingest_register_metrics(void)
+{
+	int rc;
+
+	if (n_rcvs == 0)
+		return 0;
+	rc = og_telemetry_register_pipeline(backends, n_backends, &budget);
+	if (rc == 0)
+		rc = og_telemetry_register_receiver(rcvs, n_rcvs);
+	return rc;
+}
+
+void
+app_ingest_stop_accepting(struct app_lcore *lc)
+{
+	if (lc->rcv != NULL)
+		og_rcv_set_draining(lc->rcv, true);
+}
+
+bool
+app_ingest_drained(struct app_lcore *lc, uint64_t now_us)
+{
+	return lc->batcher == NULL || og_batcher_drain(lc->batcher, now_us) == 0;
+}
+
+void
+app_ingest_report_undelivered(void)
+{
+	struct og_pipe_stats s;
+
+	if (n_rcvs == 0)
+		return;
+	og_pipe_stats_sum(&s);
+	for (unsigned int b = 0; b < n_backends; b++)
+		for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
+			uint64_t q = s.be[OG_PIPE_BE_ITEMS_QUEUED][backends[b]->idx][g];
+
+			if (q != 0)
+				APP_LOG(ERR, "not delivered to %s: %" PRIu64 " %s items",
+					backends[b]->name, q, og_otlp_signal_name(g));
+		}
+}
+
+void
+app_ingest_lcore_free(struct app_lcore *lc)
+{
+	og_rcv_free(lc->rcv);
+	lc->rcv = NULL;
+	og_batcher_free(lc->batcher);
+	lc->batcher = NULL;
+}
+
+void
+app_ingest_fini(void)
+{
+	for (unsigned int i = 0; i < n_backends; i++)
+		og_backend_destroy(backends[i]);
+	n_backends = 0;
+	n_rcvs = 0;
+	rte_mempool_free(rec_pool);
+	rec_pool = NULL;
+}
