@@ -2,8 +2,11 @@
 /*
  * The HTTP/1.1 request parser against itself.
  *
- * Input: byte 0 picks the segmentation (seed and largest segment); the rest
- * is the byte stream of a connection. Properties checked on every input:
+ * Input: byte 0 picks the segmentation (seed and largest segment) and, with
+ * its top bit, the response parser (client side, closed by the server after
+ * the last byte; bit 6: the request was HEAD) instead of the request parser;
+ * the rest is the byte stream of a connection. Properties checked on every
+ * input:
  *  1. parsing it as one segment and split into fuzzer-chosen segments gives
  *     the same transcript: every event, every head field, the reassembled
  *     bytes of every body (BODY events merged), and the same error;
@@ -32,7 +35,9 @@ struct transcript {
 };
 
 static struct og_http_parser parser;
+static struct og_http_resp_parser rparser;
 static uint8_t parser_mem[1024 + 16 * sizeof(struct og_http_hdr)];
+static uint8_t rparser_mem[1024 + 16 * sizeof(struct og_http_hdr)];
 static bool parser_ready;
 static uint8_t t1_buf[8 * MAX_INPUT + 65536], t2_buf[8 * MAX_INPUT + 65536];
 static struct og_seg in_segs[MAX_SEGS];
@@ -120,11 +125,12 @@ scan_traces(const struct og_seg *ranges, uint32_t n)
 }
 
 static void
-run(const struct og_seg *segs, uint32_t nseg, struct transcript *t, bool scan)
+run(struct og_http_parser *p, const struct og_seg *segs, uint32_t nseg, struct transcript *t,
+    bool scan)
 {
 	struct body_state bs = { 0 };
 
-	og_http_parser_reset(&parser);
+	og_http_parser_reset(p);
 	for (uint32_t i = 0; i < nseg; i++) {
 		uint32_t off = 0;
 
@@ -132,14 +138,14 @@ run(const struct og_seg *segs, uint32_t nseg, struct transcript *t, bool scan)
 			struct og_http_ev ev;
 			uint32_t used;
 			uint32_t avail = segs[i].len - off;
-			int rc = og_http_parse(&parser, segs[i].data + off, avail, &used, &ev);
+			int rc = og_http_parse(p, segs[i].data + off, avail, &used, &ev);
 
 			if (rc < 0) {
 				t_end_run(t);
 				t->err = -rc;
-				FUZZ_CHECK(og_http_parser_error(&parser) == (enum og_http_err) - rc,
+				FUZZ_CHECK(og_http_parser_error(p) == (enum og_http_err) - rc,
 					   "error not kept");
-				FUZZ_CHECK(og_http_err_status(-rc) >= 400, "status");
+				FUZZ_CHECK(p->is_resp || og_http_err_status(-rc) >= 400, "status");
 				return;
 			}
 			FUZZ_CHECK(used <= avail, "used %u of %u", used, avail);
@@ -150,9 +156,16 @@ run(const struct og_seg *segs, uint32_t nseg, struct transcript *t, bool scan)
 			FUZZ_CHECK(rc == OG_OK, "rc %d", rc);
 			switch (ev.type) {
 			case OG_HTTP_EV_HEAD: {
-				const struct og_http_req *r = og_http_req_get(&parser);
+				const struct og_http_req *r = og_http_req_get(p);
 
 				t_head(t, r);
+				if (p->is_resp) {
+					uint32_t v[4] = { rparser.status, rparser.until_close,
+							  rparser.retry_after_s,
+							  rparser.n_interim };
+
+					t_put(t, v, sizeof(v));
+				}
 				bs.traces = r->method == OG_HTTP_M_POST && r->path_len == 10 &&
 					    memcmp(r->path, "/v1/traces", 10) == 0;
 				bs.n = 0;
@@ -191,6 +204,15 @@ run(const struct og_seg *segs, uint32_t nseg, struct transcript *t, bool scan)
 		}
 	}
 	t_end_run(t);
+	if (p->is_resp) {
+		struct og_http_ev ev;
+		int rc = og_http_resp_eof(&rparser, &ev);
+
+		if (rc < 0)
+			t->err = -rc;
+		else if (rc == OG_OK)
+			t_put(t, "E", 1);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -200,6 +222,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct transcript t1 = { .b = t1_buf, .cap = sizeof(t1_buf) };
 	struct transcript t2 = { .b = t2_buf, .cap = sizeof(t2_buf) };
+	struct og_http_parser *p;
 	struct og_seg one;
 	uint32_t nseg;
 
@@ -216,15 +239,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(og_http_parser_init(&parser, &l, parser_mem, sizeof(parser_mem)) == 0,
 			   "init");
+		FUZZ_CHECK(og_http_resp_parser_init(&rparser, &l, rparser_mem,
+						    sizeof(rparser_mem)) == 0,
+			   "init");
 		parser_ready = true;
 	}
+	p = (data[0] & 0x80) ? &rparser.p : &parser;
 	one.data = data + 1;
 	one.len = (uint32_t)(size - 1);
-	run(&one, 1, &t1, false);
+	og_http_resp_parser_reset(&rparser);
+	og_http_resp_expect(&rparser, (data[0] & 0x40) != 0, 784111777);
+	run(p, &one, 1, &t1, false);
 
-	nseg = fuzz_split(data + 1, size - 1, data[0] * 2654435761u, 1 + data[0] % 37, in_segs,
-			  MAX_SEGS);
-	run(in_segs, nseg, &t2, true);
+	nseg = fuzz_split(data + 1, size - 1, data[0] * 2654435761u, 1 + (data[0] & 0x3f) % 37,
+			  in_segs, MAX_SEGS);
+	og_http_resp_parser_reset(&rparser);
+	og_http_resp_expect(&rparser, (data[0] & 0x40) != 0, 784111777);
+	run(p, in_segs, nseg, &t2, true);
 	FUZZ_CHECK(t1.err == t2.err, "error %s vs %s over %u segments", og_http_err_name(t1.err),
 		   og_http_err_name(t2.err), nseg);
 	FUZZ_CHECK(t1.len == t2.len && memcmp(t1.b, t2.b, t1.len) == 0,
