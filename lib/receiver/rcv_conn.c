@@ -77,7 +77,7 @@ rpc_code(int status)
 void
 rcv_count_request(struct og_rcv *r, const struct rcv_conn *k, int status)
 {
-	uint64_t us = r->now_us - k->t_first_us;
+	uint64_t us = r->now_us > k->t_first_us ? r->now_us - k->t_first_us : 0;
 	static const uint64_t bounds[] = { OG_RCV_LAT_BOUNDS };
 	unsigned int b = 0;
 
@@ -444,7 +444,7 @@ on_end(struct rcv_conn *k)
 	}
 	if (k->state != RCV_CLOSING)
 		k->state = RCV_IDLE;
-	k->t_first_us = 0;
+	k->started = false;
 }
 
 static void
@@ -476,8 +476,10 @@ feed(struct rcv_conn *k, struct rte_mbuf *m)
 		uint32_t used = 0;
 		int rc;
 
-		if (k->t_first_us == 0 && off < len)
-			k->t_first_us = k->rcv->now_us | 1; /* a request's first byte */
+		if (!k->started && off < len) {
+			k->started = true; /* a request's first byte */
+			k->t_first_us = k->rcv->now_us;
+		}
 		rc = og_http_parse(&k->hp, base + off, len - off, &used, &ev);
 		if (rc == OG_AGAIN)
 			break;
@@ -522,7 +524,7 @@ rcv_accepted(void *arg, struct og_tcp_conn *c)
 	k->sig = OG_RCV_SIG_NONE;
 	k->enc = 2;
 	k->comp = 0;
-	k->t_first_us = 0;
+	k->started = false;
 	k->body = k->body_tail = NULL;
 	k->body_len = k->mem = k->mem_used = 0;
 	k->out_head = k->out_tail = NULL;

@@ -45,6 +45,7 @@ struct rcv_conn {
 	bool peer_closed;
 	bool close_after; /* og_tcp_close() once the output queue is empty */
 	bool keep_alive;  /* of the current request */
+	bool started;	  /* a request's first byte arrived (t_first_us is set) */
 
 	/* current request */
 	uint8_t sig;  /* enum og_otlp_signal, or OG_RCV_SIG_NONE */
