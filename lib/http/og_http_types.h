@@ -101,7 +101,8 @@ struct og_http_req {
 	/**
 	 * Path of the target, query excluded: origin-form as received; the path
 	 * of an absolute-form target ("/" when it has none); "*" for OPTIONS *;
-	 * the authority of a CONNECT. Not NUL-terminated, not percent-decoded.
+	 * the authority of a CONNECT; NULL in responses. Not NUL-terminated, not
+	 * percent-decoded.
 	 */
 	const char *path;
 	uint16_t path_len;

@@ -49,6 +49,8 @@ static void
 t_put(struct transcript *t, const void *p, size_t n)
 {
 	FUZZ_CHECK(t->len + n <= t->cap, "transcript overflow");
+	if (n == 0)
+		return; /* p may be NULL (a response has no path) */
 	memcpy(t->b + t->len, p, n);
 	t->len += n;
 }

@@ -70,7 +70,8 @@ snap_head(struct rec *r, const struct og_http_parser *p)
 	m = &r->m[r->nmsg++];
 	m->method = q->method;
 	m->version = q->version_minor;
-	memcpy(m->path, q->path, OG_MIN(q->path_len, sizeof(m->path) - 1));
+	if (q->path != NULL) /* NULL in responses */
+		memcpy(m->path, q->path, OG_MIN(q->path_len, sizeof(m->path) - 1));
 	memcpy(m->query, q->buf + q->query_off, OG_MIN(q->query_len, sizeof(m->query) - 1));
 	m->ctype = q->ctype;
 	m->cenc = q->cenc;
