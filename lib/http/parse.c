@@ -546,27 +546,81 @@ two_digits(const char *s, unsigned *v)
 	return true;
 }
 
-/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7) to Unix time */
-static bool
-imf_fixdate(const char *v, size_t n, int64_t *out)
+static unsigned
+month_of(const char *s)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	unsigned d, hh, mm, ss, yh, yl, m;
+	unsigned m;
 
-	if (n != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
-	    v[19] != ':' || v[22] != ':' || memcmp(v + 25, " GMT", 4) != 0)
-		return false;
 	for (m = 0; m < 12; m++)
-		if (memcmp(v + 8, months + 3 * m, 3) == 0)
+		if (memcmp(s, months + 3 * m, 3) == 0)
 			break;
-	if (m == 12 || !two_digits(v + 5, &d) || !two_digits(v + 12, &yh) ||
-	    !two_digits(v + 14, &yl) || !two_digits(v + 17, &hh) || !two_digits(v + 20, &mm) ||
-	    !two_digits(v + 23, &ss))
+	return m + 1; /* 13: none */
+}
+
+/* "hh:mm:ss" */
+static bool
+time_of_day(const char *s, unsigned *secs)
+{
+	unsigned hh, mm, ss;
+
+	if (s[2] != ':' || s[5] != ':' || !two_digits(s, &hh) || !two_digits(s + 3, &mm) ||
+	    !two_digits(s + 6, &ss) || hh > 23 || mm > 59 || ss > 60)
 		return false;
-	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+	*secs = hh * 3600 + mm * 60 + ss;
+	return true;
+}
+
+/*
+ * HTTP-date to Unix time (RFC 9110 5.6.7): IMF-fixdate
+ * "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete forms a recipient MUST
+ * also accept: rfc850-date "Sunday, 06-Nov-94 08:49:37 GMT" (a two-digit year
+ * more than 50 years ahead is in the past century) and asctime-date
+ * "Sun Nov  6 08:49:37 1994". Day names are not checked against the date.
+ */
+static bool
+http_date(const char *v, size_t n, uint64_t now_s, int64_t *out)
+{
+	unsigned d, m, y, yh, yl, secs;
+	const char *comma = memchr(v, ',', n);
+
+	if (n == 29 && v[3] == ',') {
+		if (v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
+		    memcmp(v + 25, " GMT", 4) != 0 || !two_digits(v + 5, &d) ||
+		    !two_digits(v + 12, &yh) || !two_digits(v + 14, &yl) ||
+		    !time_of_day(v + 17, &secs))
+			return false;
+		m = month_of(v + 8);
+		y = yh * 100 + yl;
+	} else if (comma != NULL) {
+		const char *s = comma + 1; /* " 06-Nov-94 08:49:37 GMT" */
+		unsigned cy = (unsigned)(1970 + now_s / 31556952);
+
+		if ((size_t)(v + n - s) != 23 || s[0] != ' ' || s[3] != '-' || s[7] != '-' ||
+		    s[10] != ' ' || memcmp(s + 19, " GMT", 4) != 0 || !two_digits(s + 1, &d) ||
+		    !two_digits(s + 8, &yl) || !time_of_day(s + 11, &secs))
+			return false;
+		m = month_of(s + 4);
+		y = cy / 100 * 100 + yl;
+		if (y > cy + 50)
+			y -= 100;
+	} else if (n == 24) {
+		if (v[3] != ' ' || v[7] != ' ' || v[10] != ' ' || v[19] != ' ' ||
+		    !time_of_day(v + 11, &secs) || !two_digits(v + 20, &yh) ||
+		    !two_digits(v + 22, &yl))
+			return false;
+		if (v[8] == ' ' && v[9] >= '1' && v[9] <= '9')
+			d = (unsigned)(v[9] - '0');
+		else if (!two_digits(v + 8, &d))
+			return false;
+		m = month_of(v + 4);
+		y = yh * 100 + yl;
+	} else {
 		return false;
-	*out = days_from_civil((int64_t)(yh * 100 + yl), m + 1, d) * 86400 +
-	       (int64_t)(hh * 3600 + mm * 60 + ss);
+	}
+	if (m > 12 || d < 1 || d > 31)
+		return false;
+	*out = days_from_civil((int64_t)y, m, d) * 86400 + (int64_t)secs;
 	return true;
 }
 
@@ -585,7 +639,7 @@ retry_after(struct og_http_resp_parser *rp, const char *v, size_t n)
 		rp->retry_after_s = (uint32_t)x;
 		return;
 	}
-	if (imf_fixdate(v, n, &t)) {
+	if (http_date(v, n, rp->now_s, &t)) {
 		rp->has_retry_after = true;
 		if (t <= (int64_t)rp->now_s)
 			rp->retry_after_s = 0;

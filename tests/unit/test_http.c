@@ -984,6 +984,18 @@ static const struct resp_case resps[] = {
 	  "HTTP/1.1 503 x\r\n"
 	  "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n",
 	  false, 784111777 + 30, 0, "HE", 503, "", true, false, 0, 0 },
+	{ "Retry-After rfc850-date",
+	  "HTTP/1.1 503 x\r\n"
+	  "Retry-After: Sunday, 06-Nov-94 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n",
+	  false, 784111777 - 7, 0, "HE", 503, "", true, false, 7, 0 },
+	{ "Retry-After asctime-date",
+	  "HTTP/1.1 503 x\r\n"
+	  "Retry-After: Sun Nov  6 08:49:37 1994\r\nContent-Length: 0\r\n\r\n",
+	  false, 784111777 - 3600, 0, "HE", 503, "", true, false, 3600, 0 },
+	{ "Retry-After bad month: ignored",
+	  "HTTP/1.1 503 x\r\n"
+	  "Retry-After: Sun, 06 Nox 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n",
+	  false, 0, 0, "HE", 503, "", true, false, -1, 0 },
 	{ "Retry-After invalid: ignored",
 	  "HTTP/1.1 503 x\r\nRetry-After: soon\r\n"
 	  "Content-Length: 0\r\n\r\n",
