@@ -239,8 +239,13 @@ bench_setup_teardown(uint32_t nconn)
 	og_tcp_sim_free(sim);
 }
 
+/*
+ * usage: bench_tcp [CONNS SEGMENTS]
+ * With arguments, only the receive run with CONNS open connections and
+ * SEGMENTS timed segments: a short run for profilers (callgrind, perf).
+ */
 int
-main(void)
+main(int argc, char **argv)
 {
 	double one, many;
 
@@ -248,6 +253,16 @@ main(void)
 	if (og_tcp_sim_eal_init(1024) != 0) {
 		fprintf(stderr, "bench_tcp: EAL init failed\n");
 		return 1;
+	}
+	if (argc == 3) {
+		long nc = strtol(argv[1], NULL, 10), ns = strtol(argv[2], NULL, 10);
+
+		if (nc < 1 || nc > 1000000 || ns < 1 || ns > 100000000) {
+			fprintf(stderr, "usage: bench_tcp [CONNS SEGMENTS]\n");
+			return 2;
+		}
+		bench_rx_conns((uint32_t)nc, (uint32_t)ns, nc == 1);
+		return 0;
 	}
 	one = bench_rx_conns(1, 500000, true);
 	bench_setup_teardown(50000);

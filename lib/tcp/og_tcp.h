@@ -95,8 +95,8 @@ uint32_t og_tcp_send_space(const struct og_tcp_conn *c);
 /**
  * The application has finished with @p nbytes of received payload: they
  * stop counting against the receive window, which may reopen (a window
- * update is sent when it grows by two segments or half the buffer,
- * RFC 9293 3.8.6.2.2).
+ * update is sent when less than two segments were offered and the window
+ * grew by a segment or half the buffer, RFC 9293 3.8.6.2.2).
  */
 void og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes);
 

@@ -231,13 +231,34 @@ ack_sent(struct og_tcp_conn *c)
 	}
 }
 
+/*
+ * Sequence number of a segment without data, SYN or FIN (ACK, window
+ * update, RST). After a retransmission timeout SND.NXT goes back to SND.UNA
+ * while the peer has seen up to SND.MAX, and a peer applies the window of a
+ * segment only if its SEG.SEQ is not older than the last one it took a
+ * window from (RFC 9293 3.10.7.4 fifth step, SND.WL1): an ACK numbered
+ * SND.NXT would carry a window update the peer ignores, and the peer waits
+ * on a window we have long reopened. So ACKs carry the highest sequence
+ * number sent, kept inside the peer's window (a zero-window probe byte it
+ * refused is not counted), as BSD and Linux do.
+ */
+static uint32_t
+ctl_seq(const struct og_tcp_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	if (og_seq_leq(c->snd_max, wnd_end))
+		return c->snd_max;
+	return og_seq_max(c->snd_nxt, wnd_end);
+}
+
 int
 og_tcp_send_ctl(struct og_tcp_conn *c, uint8_t flags)
 {
 	struct og_tcp_stack *st = c->st;
 	struct og_tcp_opts o;
 	struct rte_mbuf *m;
-	uint32_t seq = (flags & OG_TH_SYN) ? c->iss : c->snd_nxt;
+	uint32_t seq = (flags & OG_TH_SYN) ? c->iss : ctl_seq(c);
 
 	conn_opts(c, &o, flags);
 	if (flags & OG_TH_RST)

@@ -715,16 +715,18 @@ og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
 	    c->state != OG_TCP_FIN_WAIT_2)
 		return;
 	old = og_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	now = og_tcp_rcv_window(c);
+	/* what the window field can say (RFC 7323 2.3) */
+	now = OG_MIN(og_tcp_rcv_window(c), 65535u << c->rcv_wscale);
 	/*
 	 * RFC 9293 3.8.6.2.2 (receiver SWS avoidance): a larger window is
-	 * announced once it grew by at least one MSS. While the window is
-	 * large the ACKs we send every second segment carry it anyway; a
-	 * separate update is owed only when the peer may be stalled (less
-	 * than two segments of window offered).
+	 * announced once it grew by at least min(MSS, RCV.BUFF / 2). While the
+	 * window is large the ACKs we send every second segment carry it
+	 * anyway; a separate update is owed only when the peer may be stalled
+	 * (less than two segments of window offered). Such an update is
+	 * numbered SND.MAX (see ctl_seq() in tcp_output.c), else a peer that
+	 * saw later sequence numbers ignores it.
 	 */
-	if (old < 2u * st->conf.mss &&
-	    now >= old + OG_MIN((uint32_t)st->conf.mss, c->rcv_buf / 2)) {
+	if (old < 2u * c->mss && now >= old + OG_MIN((uint32_t)c->mss, c->rcv_buf / 2)) {
 		og_tcp_stack_enter(st);
 		og_tcp_count(st, OG_TCP_CNT_WINDOW_UPDATES);
 		og_tcp_send_ack(c);
