@@ -222,6 +222,55 @@ def healthz(tport):
     print("healthz: 200 ok; unknown path 404")
 
 
+def dpdk_telemetry(prefix):
+    """Every /otlpgate/* command of DPDK's telemetry socket answers JSON.
+
+    A minimal client of the rte_telemetry v2 protocol (what dpdk-telemetry.py
+    does, which Debian does not ship): SOCK_SEQPACKET, a JSON greeting, then
+    one JSON answer per command, keyed by the command.
+    """
+    import json
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(10)
+    s.connect(path)
+    hello = json.loads(s.recv(1 << 16).decode())
+    bufsz = int(hello.get("max_output_len", 16384))
+
+    def cmd(c):
+        s.send(c.encode())
+        return json.loads(s.recv(bufsz).decode())
+
+    cmds = [c for c in cmd("/")["/"] if c.startswith("/otlpgate/")]
+    if not cmds:
+        fail("dpdk telemetry: no /otlpgate/ commands")
+    for c in cmds:
+        v = cmd(c).get(c)
+        if not v:
+            fail("dpdk telemetry: %s answered %r" % (c, v))
+    s.close()
+    print("dpdk telemetry: %s answer" % " ".join(cmds))
+
+
+def echo_discard_big(addr, eport, dport, mbytes):
+    """Discard mbytes MiB (one direction), then echo mbytes MiB."""
+    total = mbytes << 20
+    s = connect(addr, dport, timeout=120)
+    block = os.urandom(1 << 20)
+    t0 = time.time()
+    left = total
+    while left:
+        n = min(left, len(block))
+        s.sendall(block[:n])
+        left -= n
+    s.shutdown(socket.SHUT_WR)
+    if s.recv(1) != b"":
+        fail("discard-big: data came back")
+    s.close()
+    print("discard-big: %d MiB discarded, %.1f MiB/s" % (mbytes, mbytes / (time.time() - t0)))
+    echo_big(addr, eport, mbytes)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "echo-many":
@@ -238,6 +287,10 @@ def main():
         refused(args[0], int(args[1]))
     elif cmd == "metrics":
         check_metrics(int(args[0]), *args[1:])
+    elif cmd == "dpdk-telemetry":
+        dpdk_telemetry(args[0])
+    elif cmd == "discard-echo-big":
+        echo_discard_big(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == "healthz":
         healthz(int(args[0]))
     else:

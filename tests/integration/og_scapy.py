@@ -125,7 +125,42 @@ def cases():
         fail("no ACK for out-of-window data")
     print("scapy: out-of-window data dropped and answered by ACK")
 
-    # 5. Exact RST closes; then data gets a RST
+    # 5. SYN on an established connection: challenge ACK (RFC 5961 4.2),
+    # the connection lives
+    got = exchange([c.seg("S", seq=(c.seq + 1000) & 0xffffffff)], 0.8, c.sport)
+    if not any(s.flags.A and not s.flags.R and not s.flags.S and s.ack == c.seq for s in got):
+        fail("no challenge ACK for a SYN in ESTABLISHED: %r" % [(s.flags, s.ack) for s in got])
+    if not c.echo(b"after-syn"):
+        fail("connection died after a SYN in ESTABLISHED")
+    print("scapy: SYN in ESTABLISHED got a challenge ACK, connection lives")
+
+    # 6. A segment with a bad TCP checksum is dropped: no echo, no ACK of it
+    bad = c.seg("PA", data=b"bad-checksum")
+    bad[TCP].chksum = 0x1234
+    got = exchange([bad], 0.8, c.sport)
+    if any(len(s.payload) for s in got) or any(s.ack != c.seq for s in got if s.flags.A):
+        fail("a segment with a bad checksum was taken: %r" % [(s.flags, s.ack) for s in got])
+    if not c.echo(b"after-bad-checksum"):
+        fail("connection died after a bad checksum")
+    print("scapy: bad TCP checksum dropped, connection lives")
+
+    # 7. SYN to a closed port: RST+ACK acknowledging the SYN (RFC 9293 3.10.7.1)
+    seq = random.randint(0, 2**32 - 1)
+    sport = random.randint(*SPORTS)
+    syn = IP(src=SRC, dst=DST) / TCP(sport=sport, dport=PORT + 1, flags="S", seq=seq)
+    sn = AsyncSniffer(iface=IFACE, store=True,
+                      filter="tcp and src host %s and src port %d" % (DST, PORT + 1))
+    sn.start()
+    time.sleep(0.2)
+    send(syn)
+    time.sleep(0.8)
+    sn.stop()
+    rst = [p[TCP] for p in sn.results if p[TCP].flags.R]
+    if not rst or rst[0].ack != (seq + 1) & 0xffffffff or not rst[0].flags.A:
+        fail("SYN to a closed port: %r" % [(p[TCP].flags, p[TCP].ack) for p in sn.results])
+    print("scapy: SYN to a closed port answered by RST+ACK")
+
+    # 8. Exact RST closes; then data gets a RST
     send(c.seg("R"))
     time.sleep(0.2)
     got = exchange([c.seg("PA", data=b"dead")], 0.8, c.sport)
