@@ -96,6 +96,7 @@ void app_ingest_stop_accepting(struct app_lcore *lc);
 bool app_ingest_drained(struct app_lcore *lc, uint64_t now_us);
 void app_ingest_report_undelivered(void);
 void app_ingest_lcore_free(struct app_lcore *lc);
+void app_ingest_stop_backends(void);
 void app_ingest_fini(void);
 
 #endif /* OG_APP_H */

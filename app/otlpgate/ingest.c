@@ -184,11 +184,17 @@ app_ingest_lcore_free(struct app_lcore *lc)
 }
 
 void
-app_ingest_fini(void)
+app_ingest_stop_backends(void)
 {
+	/* joins the drivers' threads: nothing touches a batch after this */
 	for (unsigned int i = 0; i < n_backends; i++)
 		og_backend_destroy(backends[i]);
 	n_backends = 0;
+}
+
+void
+app_ingest_fini(void)
+{
 	n_rcvs = 0;
 	rte_mempool_free(rec_pool);
 	rec_pool = NULL;

@@ -419,6 +419,7 @@ out:
 	rte_eal_mp_wait_lcore();
 	og_telemetry_stop(tel);
 	og_metric_unregister_all();
+	app_ingest_stop_backends();
 	for (unsigned int i = 0; i < n_lcores; i++) {
 		lcore_free(lcores[i]);
 		lcores[i] = NULL;
