@@ -1,0 +1,1418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OTLP/HTTP receiver end to end in one process (issue 4): a real lib/tcp
+ * stack, the receiver on it, a batcher and a recording backend, driven by
+ * the peer of rcv_peer.h. Each test checks what the client is told (status,
+ * headers, the decoded Export*ServiceResponse or google.rpc.Status body,
+ * whether the connection stays open), what the backend got (byte for byte),
+ * the counters, and at its end that nothing leaked: every mempool back to
+ * its starting use, the budget at 0, no record in flight, and the
+ * accounting invariant of DESIGN.md §3.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+
+#include "og_otlp.h"
+#include "og_test.h"
+#include "rcv_peer.h"
+
+#define MAX_BODY  (4u << 20)
+#define RETRY_S	  "1"
+#define RPC_INVAL 3
+#define RPC_NOTF  5
+#define RPC_UNIMP 12
+#define RPC_UNAV  14
+
+static struct rp_env *env;
+
+/* ---- samples ------------------------------------------------------------ */
+
+struct sample {
+	const char *name;
+	enum og_otlp_signal sig;
+	uint8_t *pb;
+	size_t pb_len;
+	uint8_t *gz; /* og_gzip_deflate() of pb */
+	size_t gz_len;
+	uint8_t *json; /* og_otlp_pb_to_json() of pb */
+	size_t json_len;
+	uint8_t *json_pb; /* og_otlp_json_to_pb() of json: what the backend must get */
+	size_t json_pb_len;
+	uint8_t *sdk_json; /* the SDK's own .json file */
+	size_t sdk_json_len;
+	uint8_t *sdk_json_pb;
+	size_t sdk_json_pb_len;
+	uint64_t items;
+};
+
+static struct sample samples[] = {
+	{ .name = "traces-1", .sig = OG_OTLP_TRACES },
+	{ .name = "traces-64", .sig = OG_OTLP_TRACES },
+	{ .name = "traces-512", .sig = OG_OTLP_TRACES },
+	{ .name = "traces-4096", .sig = OG_OTLP_TRACES },
+	{ .name = "traces-rich-200", .sig = OG_OTLP_TRACES },
+	{ .name = "traces-multi-resource", .sig = OG_OTLP_TRACES },
+	{ .name = "metrics-4x3", .sig = OG_OTLP_METRICS },
+	{ .name = "metrics-multi-resource", .sig = OG_OTLP_METRICS },
+	{ .name = "logs-100", .sig = OG_OTLP_LOGS },
+	{ .name = "logs-multi-resource", .sig = OG_OTLP_LOGS },
+};
+
+static const char *const sig_path[] = { "/v1/traces", "/v1/metrics", "/v1/logs" };
+
+static uint8_t *
+to_pb(enum og_otlp_signal sig, const uint8_t *json, size_t len, size_t *out_len)
+{
+	struct og_otlp_error err;
+	struct og_wbuf w;
+
+	og_wbuf_init_growable(&w);
+	if (og_otlp_json_to_pb(sig, json, len, &w, &err) != OG_OK) {
+		fprintf(stderr, "json_to_pb: %s at %" PRIu64 "\n", og_otlp_err_name(err.code),
+			err.offset);
+		exit(2);
+	}
+	*out_len = w.len;
+	return w.data;
+}
+
+static uint64_t
+count_items(enum og_otlp_signal sig, const uint8_t *pb, size_t len, uint64_t *rejected)
+{
+	static struct og_otlp_resource res[64];
+	struct og_seg seg = { pb, (uint32_t)len };
+	struct og_otlp_scan s = { .signal = sig, .res = res, .res_cap = RTE_DIM(res) };
+
+	if (og_otlp_scan(&seg, 1, &s) != OG_OK)
+		return UINT64_MAX;
+	if (rejected != NULL)
+		*rejected = s.n_rejected;
+	return s.n_items;
+}
+
+static void
+samples_load(void)
+{
+	for (unsigned int i = 0; i < RTE_DIM(samples); i++) {
+		struct sample *s = &samples[i];
+		char rel[128];
+		struct og_seg seg;
+		struct og_otlp_error err;
+		struct og_wbuf w;
+
+		snprintf(rel, sizeof(rel), "samples/%s.pb", s->name);
+		s->pb = og_test_read_file(rel, &s->pb_len);
+		snprintf(rel, sizeof(rel), "samples/%s.json", s->name);
+		s->sdk_json = og_test_read_file(rel, &s->sdk_json_len);
+		seg.data = s->pb;
+		seg.len = (uint32_t)s->pb_len;
+		og_wbuf_init_growable(&w);
+		if (og_gzip_deflate(s->pb, s->pb_len, &w, 1) != OG_OK)
+			exit(2);
+		s->gz = w.data;
+		s->gz_len = w.len;
+		og_wbuf_init_growable(&w);
+		if (og_otlp_pb_to_json(s->sig, &seg, 1, &w, &err) != OG_OK)
+			exit(2);
+		s->json = w.data;
+		s->json_len = w.len;
+		s->json_pb = to_pb(s->sig, s->json, s->json_len, &s->json_pb_len);
+		s->sdk_json_pb = to_pb(s->sig, s->sdk_json, s->sdk_json_len, &s->sdk_json_pb_len);
+		s->items = count_items(s->sig, s->pb, s->pb_len, NULL);
+	}
+}
+
+static void
+samples_free(void)
+{
+	for (unsigned int i = 0; i < RTE_DIM(samples); i++) {
+		struct sample *s = &samples[i];
+
+		free(s->pb);
+		free(s->gz);
+		free(s->json);
+		free(s->json_pb);
+		free(s->sdk_json);
+		free(s->sdk_json_pb);
+	}
+}
+
+/* ---- leak checks ------------------------------------------------------------ */
+
+#define MAX_POOLS 64
+static struct {
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned int in_use;
+} pools[MAX_POOLS];
+static unsigned int n_pools;
+
+static void
+pool_snap(struct rte_mempool *mp, void *arg)
+{
+	(void)arg;
+	if (n_pools == MAX_POOLS)
+		return;
+	snprintf(pools[n_pools].name, sizeof(pools[0].name), "%s", mp->name);
+	pools[n_pools++].in_use = rte_mempool_in_use_count(mp);
+}
+
+static void
+pool_check(struct rte_mempool *mp, void *arg)
+{
+	unsigned int *bad = arg;
+
+	for (unsigned int i = 0; i < n_pools; i++) {
+		if (strcmp(pools[i].name, mp->name) != 0)
+			continue;
+		if (rte_mempool_in_use_count(mp) != pools[i].in_use) {
+			fprintf(stderr, "\npool %s: %u in use, %u at start\n", mp->name,
+				rte_mempool_in_use_count(mp), pools[i].in_use);
+			(*bad)++;
+		}
+		return;
+	}
+}
+
+static struct og_pipe_stats ps0;
+static struct og_rcv_stats rs0;
+
+/* Counter deltas since the test began. */
+static uint64_t
+d_sig(enum og_pipe_sig_ctr c, enum og_otlp_signal s)
+{
+	struct og_pipe_stats now;
+
+	og_pipe_stats_sum(&now);
+	return now.sig[c][s] - ps0.sig[c][s];
+}
+
+static uint64_t
+d_be(enum og_pipe_be_ctr c, enum og_otlp_signal s)
+{
+	struct og_pipe_stats now;
+
+	og_pipe_stats_sum(&now);
+	return now.be[c][0][s] - ps0.be[c][0][s];
+}
+
+static uint64_t
+d_rcv(enum og_rcv_ctr c)
+{
+	return og_rcv_stats(env->rcv)->ctr[c] - rs0.ctr[c];
+}
+
+/* Requests answered @p status for signal @p sig (any encoding, compression). */
+static uint64_t
+d_status(unsigned int sig, int status)
+{
+	const struct og_rcv_stats *st = og_rcv_stats(env->rcv);
+	unsigned int slot = OG_RCV_ST_OTHER;
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < OG_RCV_ST_MAX; i++)
+		if (og_rcv_status_code(i) == status)
+			slot = i;
+	for (unsigned int e = 0; e < OG_RCV_ENC_N; e++)
+		for (unsigned int c = 0; c < OG_RCV_COMP_N; c++)
+			n += st->requests[sig][e][c][slot] - rs0.requests[sig][e][c][slot];
+	return n;
+}
+
+/* Before each test: counters and pool use to compare with. */
+static void
+test_setup(void)
+{
+	og_pipe_stats_sum(&ps0);
+	rs0 = *og_rcv_stats(env->rcv);
+	rp_be_clear();
+}
+
+/*
+ * After each test: end every connection, let TIME-WAIT and the batcher run
+ * out, then nothing may be left anywhere.
+ */
+static void
+end_checks(void)
+{
+	struct og_pipe_stats sum;
+	unsigned int bad = 0;
+	char why[512];
+	int rc;
+
+	for (unsigned int i = 0; i < RP_MAX_CONNS; i++) {
+		struct rp_conn *c = env->conns[i];
+
+		if (c == NULL)
+			continue;
+		if (!rp_closed_by_server(c) || !c->fin_sent)
+			rp_rst(c);
+		rp_conn_free(c);
+	}
+	env->batcher_paused = false;
+	rp_be.mode = RP_BE_OK;
+	og_rcv_set_draining(env->rcv, false);
+	rp_advance(env, 1500000);
+	rte_mempool_walk(pool_check, &bad);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(og_rcv_stats(env->rcv)->ctr[OG_RCV_CTR_CONNS_OPEN], 0);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.lc[OG_PIPE_LC_RECORDS_IN_FLIGHT], 0);
+	rc = og_pipe_check_invariant(&sum, 1, why, sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "\ninvariant: %s\n", why);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+/* ---- responses ------------------------------------------------------------------ */
+
+static int
+pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned int s = 0; s < 64 && *p < end; s += 7) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << s;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * A message {1: varint, 2: string} (google.rpc.Status; the inner
+ * ExportTracePartialSuccess has the same shape). -1 when malformed.
+ */
+static int
+pb_num_str(const uint8_t *p, size_t len, uint64_t *num, char *str, size_t cap)
+{
+	const uint8_t *end = p + len;
+
+	*num = 0;
+	str[0] = '\0';
+	while (p < end) {
+		uint64_t tag, v;
+
+		if (pb_varint(&p, end, &tag) != 0)
+			return -1;
+		if ((tag & 7) == 0) {
+			if (pb_varint(&p, end, &v) != 0)
+				return -1;
+			if (tag >> 3 == 1)
+				*num = v;
+		} else if ((tag & 7) == 2) {
+			if (pb_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
+				return -1;
+			if (tag >> 3 == 2) {
+				size_t n = RTE_MIN((size_t)v, cap - 1);
+
+				memcpy(str, p, n);
+				str[n] = '\0';
+			}
+			p += v;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* google.rpc.Status of an error answer, protobuf or JSON. */
+static int
+status_body(const struct rp_resp *r, bool json, int64_t *code, char *msg, size_t cap)
+{
+	char text[4097];
+	const char *k;
+	uint64_t c;
+
+	if (!json) {
+		if (pb_num_str(r->body, r->body_len, &c, msg, cap) != 0)
+			return -1;
+		*code = (int64_t)c;
+		return 0;
+	}
+	memcpy(text, r->body, r->body_len);
+	text[r->body_len] = '\0';
+	k = strstr(text, "\"code\":");
+	if (text[0] != '{' || k == NULL)
+		return -1;
+	*code = strtoll(k + 7, NULL, 10);
+	k = strstr(text, "\"message\":\"");
+	msg[0] = '\0';
+	if (k != NULL) {
+		const char *e = strchr(k + 11, '"');
+		size_t n = e != NULL ? RTE_MIN((size_t)(e - k - 11), cap - 1) : 0;
+
+		memcpy(msg, k + 11, n);
+		msg[n] = '\0';
+	}
+	return 0;
+}
+
+/* partial_success of a protobuf Export*ServiceResponse (0 when absent). */
+static int
+partial_pb(const struct rp_resp *r, uint64_t *rejected, char *msg, size_t cap)
+{
+	const uint8_t *p = r->body, *end = r->body + r->body_len;
+	uint64_t tag, len;
+
+	*rejected = 0;
+	msg[0] = '\0';
+	if (r->body_len == 0)
+		return 0;
+	if (pb_varint(&p, end, &tag) != 0 || tag != ((1 << 3) | 2) ||
+	    pb_varint(&p, end, &len) != 0 || len != (uint64_t)(end - p))
+		return -1;
+	return pb_num_str(p, (size_t)len, rejected, msg, cap);
+}
+
+static void
+expect_status(const struct rp_resp *r, int status, bool json, int64_t rpc)
+{
+	char msg[512] = "", ct[64] = "";
+	int64_t code = -1;
+
+	CU_ASSERT_EQUAL(r->status, status);
+	if (r->status != status)
+		fprintf(stderr, "\nwanted %d, got:\n%s\n", status, r->head);
+	CU_ASSERT_PTR_NOT_NULL(rp_resp_hdr(r, "content-type", ct, sizeof(ct)));
+	CU_ASSERT_STRING_EQUAL(ct, json ? "application/json" : "application/x-protobuf");
+	CU_ASSERT_EQUAL(status_body(r, json, &code, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(code, rpc);
+	CU_ASSERT(strlen(msg) > 0);
+}
+
+/* ---- requests -------------------------------------------------------------------- */
+
+enum form { F_PB, F_JSON, F_GZIP, F_SDK_JSON, F_MAX };
+static const char *const form_name[] = { "protobuf", "json", "gzip", "sdk json" };
+
+/* Body to send and the bytes the backend must see for it. */
+static void
+form_body(const struct sample *s, enum form f, const uint8_t **body, size_t *len,
+	  const uint8_t **want, size_t *want_len)
+{
+	switch (f) {
+	case F_JSON:
+		*body = s->json, *len = s->json_len;
+		*want = s->json_pb, *want_len = s->json_pb_len;
+		break;
+	case F_GZIP:
+		*body = s->gz, *len = s->gz_len;
+		*want = s->pb, *want_len = s->pb_len;
+		break;
+	case F_SDK_JSON:
+		*body = s->sdk_json, *len = s->sdk_json_len;
+		*want = s->sdk_json_pb, *want_len = s->sdk_json_pb_len;
+		break;
+	default:
+		*body = s->pb, *len = s->pb_len;
+		*want = s->pb, *want_len = s->pb_len;
+		break;
+	}
+}
+
+/* The whole request (head and framed body) in a malloc'd buffer. */
+static uint8_t *
+build_req(const char *path, enum form f, const uint8_t *body, size_t len, bool chunked,
+	  const char *extra, size_t *out_len)
+{
+	bool json = f == F_JSON || f == F_SDK_JSON;
+	size_t framed_len = len, hl;
+	uint8_t *framed = (uint8_t *)(uintptr_t)body, *req;
+	char head[1024];
+
+	if (chunked)
+		framed = rp_chunked(body, len, 1000, &framed_len);
+	hl = rp_head(head, sizeof(head), "POST", path,
+		     json ? "application/json" : "application/x-protobuf",
+		     f == F_GZIP ? "gzip" : "", len, chunked, extra);
+	req = malloc(hl + framed_len);
+	memcpy(req, head, hl);
+	memcpy(req + hl, framed, framed_len);
+	if (chunked)
+		free(framed);
+	*out_len = hl + framed_len;
+	return req;
+}
+
+/* Flush the batcher and compare what the backend got; clear it. */
+static void
+expect_backend(enum og_otlp_signal sig, const uint8_t *want, size_t want_len)
+{
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(rp_be.len[sig], want_len);
+	if (rp_be.len[sig] == want_len)
+		CU_ASSERT(want_len == 0 || memcmp(rp_be.bytes[sig], want, want_len) == 0);
+	rp_be_clear();
+}
+
+/*
+ * Send @p req split at @p at (0: no split) and in segments of @p seg bytes;
+ * expect 200 with no partial success and the backend to get @p want.
+ */
+static void
+one_ok(struct rp_conn *c, const struct sample *s, enum form f, const uint8_t *req, size_t len,
+       size_t at, uint32_t seg, const uint8_t *want, size_t want_len)
+{
+	bool json = f == F_JSON || f == F_SDK_JSON;
+	struct rp_resp r;
+	char ct[64];
+
+	if (at > 0) {
+		CU_ASSERT_EQUAL_FATAL(rp_send(c, req, at, seg), 0);
+		CU_ASSERT_EQUAL_FATAL(rp_send(c, req + at, len - at, seg), 0);
+	} else {
+		CU_ASSERT_EQUAL_FATAL(rp_send(c, req, len, seg), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	if (r.status != 200)
+		fprintf(stderr, "\n%s %s at=%zu seg=%u: %.*s\n", s->name, form_name[f], at, seg,
+			(int)r.body_len, r.body);
+	CU_ASSERT_EQUAL_FATAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(rp_resp_hdr(&r, "content-type", ct, sizeof(ct)));
+	CU_ASSERT_STRING_EQUAL(ct, json ? "application/json" : "application/x-protobuf");
+	/* no partial_success: an empty message, "{}" in JSON */
+	CU_ASSERT(json ? r.body_len == 2 && memcmp(r.body, "{}", 2) == 0 : r.body_len == 0);
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	expect_backend(s->sig, want, want_len);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+/*
+ * Every sample, in every form and framing, in MSS segments and in a sweep
+ * of segment sizes: 200, the backend gets the resource entries byte for
+ * byte, the item counters are exact.
+ */
+static void
+test_samples(void)
+{
+	static const uint32_t sizes[] = { 0, 1, 7, 100, 536, 1000, 1459 };
+	struct rp_conn *c = rp_connect(env);
+	uint64_t n_ok[OG_OTLP_SIGNAL_MAX] = { 0 }, items[OG_OTLP_SIGNAL_MAX] = { 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (unsigned int i = 0; i < RTE_DIM(samples); i++) {
+		const struct sample *s = &samples[i];
+
+		CU_ASSERT_EQUAL_FATAL(count_items(s->sig, s->json_pb, s->json_pb_len, NULL),
+				      s->items);
+		for (enum form f = F_PB; f < F_MAX; f++) {
+			for (int chunked = 0; chunked < 2; chunked++) {
+				const uint8_t *body, *want;
+				size_t len, want_len, rlen;
+				uint8_t *req;
+
+				form_body(s, f, &body, &len, &want, &want_len);
+				req = build_req(sig_path[s->sig], f, body, len, chunked, NULL,
+						&rlen);
+				for (unsigned int k = 0; k < RTE_DIM(sizes); k++) {
+					/* 1-byte segments for small requests only */
+					if (sizes[k] != 0 && rlen / sizes[k] > 20000)
+						continue;
+					one_ok(c, s, f, req, rlen, 0, sizes[k], want, want_len);
+					n_ok[s->sig]++;
+					items[s->sig] += s->items;
+				}
+				free(req);
+			}
+		}
+	}
+	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
+		CU_ASSERT_EQUAL(d_status(g, 200), n_ok[g]);
+		CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, g), items[g]);
+		CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, g), items[g]);
+		CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REJECTED, g), 0);
+		CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REFUSED, g), 0);
+	}
+	/* uncompressed protobuf was referenced, never copied: the others were */
+	CU_ASSERT(d_rcv(OG_RCV_CTR_COPIED_BYTES) > 0);
+	end_checks();
+}
+
+/* Uncompressed protobuf costs no copy (DESIGN.md §2). */
+static void
+test_zero_copy(void)
+{
+	struct rp_conn *c = rp_connect(env);
+	const struct sample *s = &samples[2]; /* traces-512 */
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	one_ok(c, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
+	one_ok(c, s, F_PB, req, rlen, 0, 777, s->pb, s->pb_len);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_COPIED_BYTES), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINEARIZED), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BYTES_IN), 2 * s->pb_len);
+	free(req);
+	end_checks();
+}
+
+/* The request cut in two at every position (small bodies), every form. */
+static void
+test_split_everywhere(void)
+{
+	const struct sample *s = &samples[0]; /* traces-1 */
+	struct rp_conn *c = rp_connect(env);
+	uint64_t n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (enum form f = F_PB; f < F_MAX; f++) {
+		for (int chunked = 0; chunked < 2; chunked++) {
+			const uint8_t *body, *want;
+			size_t len, want_len, rlen;
+			uint8_t *req;
+
+			form_body(s, f, &body, &len, &want, &want_len);
+			req = build_req("/v1/traces", f, body, len, chunked, NULL, &rlen);
+			for (size_t at = 1; at < rlen; at++) {
+				one_ok(c, s, f, req, rlen, at, 0, want, want_len);
+				n++;
+			}
+			free(req);
+		}
+	}
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 200), n);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), n);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), n);
+	end_checks();
+}
+
+/* A large body cut in two at a sweep of positions. */
+static void
+test_split_sweep(void)
+{
+	const struct sample *s = &samples[2]; /* traces-512 */
+	struct rp_conn *c = rp_connect(env);
+	uint64_t n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (enum form f = F_PB; f <= F_GZIP; f++) {
+		const uint8_t *body, *want;
+		size_t len, want_len, rlen;
+		uint8_t *req;
+
+		form_body(s, f, &body, &len, &want, &want_len);
+		req = build_req("/v1/traces", f, body, len, f == F_JSON, NULL, &rlen);
+		for (size_t at = 1; at < rlen; at += 1 + rlen / 97) {
+			one_ok(c, s, f, req, rlen, at, 1000, want, want_len);
+			n++;
+		}
+		free(req);
+	}
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), n * 512);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), n * 512);
+	end_checks();
+}
+
+/* A copy of traces-64 whose span @p k has an all-zero trace_id. */
+static uint8_t *
+with_zero_trace_id(const struct sample *s, uint32_t k, uint8_t span_id[8])
+{
+	uint8_t *buf = malloc(s->pb_len);
+	struct og_seg seg = { buf, (uint32_t)s->pb_len };
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+	uint32_t i = 0;
+
+	memcpy(buf, s->pb, s->pb_len);
+	og_otlp_span_iter_init(&it, &seg, 1, NULL, 0);
+	while (og_otlp_span_iter_next(&it, &v) == 1) {
+		if (i++ == k) {
+			uint8_t *t = memmem(buf + v.span.off, v.span.len, v.trace_id, 16);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+			memset(t, 0, 16);
+			memcpy(span_id, v.span_id, 8);
+			return buf;
+		}
+	}
+	CU_FAIL_FATAL("span not found");
+	return NULL;
+}
+
+/* Span ids of a traces body, in order. */
+static uint32_t
+span_ids(const uint8_t *pb, size_t len, uint8_t (*ids)[8], uint32_t cap)
+{
+	struct og_seg seg = { pb, (uint32_t)len };
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+	uint32_t n = 0;
+
+	og_otlp_span_iter_init(&it, &seg, 1, NULL, 0);
+	while (n < cap && og_otlp_span_iter_next(&it, &v) == 1)
+		memcpy(ids[n++], v.span_id, 8);
+	return n;
+}
+
+/* One span with an all-zero trace_id: 200, partial_success, the rest forwarded. */
+static void
+test_partial_success(void)
+{
+	const struct sample *s = &samples[1]; /* traces-64 */
+	struct rp_conn *c = rp_connect(env);
+	uint8_t bad_id[8], ids[64][8], got[64][8];
+	uint8_t *bad = with_zero_trace_id(s, 17, bad_id);
+	uint64_t rejected, rej2;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+	char msg[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(span_ids(s->pb, s->pb_len, ids, 64), 64);
+
+	/* protobuf */
+	req = build_req("/v1/traces", F_PB, bad, s->pb_len, false, NULL, &rlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+	free(req);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(partial_pb(&r, &rejected, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(rejected, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "1 spans rejected"));
+	rp_advance(env, 3000);
+	/* the backend got a valid request of the 63 others, in order */
+	CU_ASSERT_EQUAL(count_items(OG_OTLP_TRACES, rp_be.bytes[0], rp_be.len[0], &rej2), 63);
+	CU_ASSERT_EQUAL(rej2, 0);
+	CU_ASSERT_EQUAL(span_ids(rp_be.bytes[0], rp_be.len[0], got, 64), 63);
+	for (uint32_t i = 0, j = 0; i < 64; i++) {
+		if (memcmp(ids[i], bad_id, 8) == 0)
+			continue;
+		CU_ASSERT(j < 63 && memcmp(got[j], ids[i], 8) == 0);
+		j++;
+	}
+	CU_ASSERT(memmem(rp_be.bytes[0], rp_be.len[0], bad_id, 8) == NULL);
+	rp_be_clear();
+
+	/* JSON: the answer in JSON, int64 as a string */
+	{
+		struct og_seg seg = { bad, (uint32_t)s->pb_len };
+		struct og_otlp_error err;
+		struct og_wbuf w;
+
+		og_wbuf_init_growable(&w);
+		CU_ASSERT_EQUAL_FATAL(og_otlp_pb_to_json(OG_OTLP_TRACES, &seg, 1, &w, &err), OG_OK);
+		req = build_req("/v1/traces", F_JSON, w.data, w.len, false, NULL, &rlen);
+		og_wbuf_free(&w);
+	}
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+	free(req);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	r.body[RTE_MIN(r.body_len, sizeof(r.body) - 1)] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr((char *)r.body, "{\"partialSuccess\":{\"rejectedSpans\":\"1\""));
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(count_items(OG_OTLP_TRACES, rp_be.bytes[0], rp_be.len[0], NULL), 63);
+
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 128);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REJECTED, OG_OTLP_TRACES), 2);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), 126);
+	free(bad);
+	end_checks();
+}
+
+/*
+ * Send raw request bytes on @p c and take one response. The send may fail
+ * part way when the receiver answers and closes early (431, 413): the
+ * answer is what counts.
+ */
+static void
+exchange(struct rp_conn *c, const void *req, size_t len, struct rp_resp *r)
+{
+	rp_send(c, req, len, 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, r), 1);
+}
+
+/* The connection still serves: traces-1 again gets 200. */
+static void
+still_open(struct rp_conn *c)
+{
+	const struct sample *s = &samples[0];
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	one_ok(c, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
+	free(req);
+}
+
+/* The receiver closed after its answer. */
+static void
+closed_after(struct rp_conn *c, const struct rp_resp *r)
+{
+	char v[32];
+
+	rp_advance(env, 2000);
+	CU_ASSERT(rp_closed_by_server(c));
+	CU_ASSERT_PTR_NOT_NULL(rp_resp_hdr(r, "connection", v, sizeof(v)));
+	CU_ASSERT_STRING_EQUAL(v, "close");
+}
+
+static void
+test_400(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *c = rp_connect(env);
+	uint8_t junk[64];
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* garbage protobuf */
+	memset(junk, 0xff, sizeof(junk));
+	req = build_req("/v1/traces", F_PB, junk, sizeof(junk), false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 400, false, RPC_INVAL);
+	still_open(c);
+	/* garbage JSON: the Status in JSON */
+	req = build_req("/v1/logs", F_JSON, (const uint8_t *)"{\"resourceLogs\":[", 17, false, NULL,
+			&rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 400, true, RPC_INVAL);
+	still_open(c);
+	/* truncated gzip */
+	req = build_req("/v1/traces", F_GZIP, s->gz, s->gz_len / 2, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 400, false, RPC_INVAL);
+	CU_ASSERT_EQUAL(og_rcv_stats(env->rcv)->decode_errors[OG_OTLP_ERR_GZIP_TRUNCATED] -
+				rs0.decode_errors[OG_OTLP_ERR_GZIP_TRUNCATED],
+			1);
+	still_open(c);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 400), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_LOGS, 400), 1);
+	/* undecodable bodies have no items: only the three still_open() spans */
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 3);
+	end_checks();
+}
+
+static void
+test_404_405(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	char head[512], v[64];
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/spans", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 404, false, RPC_NOTF);
+	still_open(c);
+	/* JSON request: the Status in JSON */
+	req = build_req("/", F_JSON, s->json, s->json_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 404, true, RPC_NOTF);
+	still_open(c);
+
+	rlen = rp_head(head, sizeof(head), "GET", "/v1/traces", "", "", SIZE_MAX, false, NULL);
+	exchange(c, head, rlen, &r);
+	expect_status(&r, 405, false, RPC_UNIMP);
+	CU_ASSERT_PTR_NOT_NULL(rp_resp_hdr(&r, "allow", v, sizeof(v)));
+	CU_ASSERT_STRING_EQUAL(v, "POST");
+	still_open(c);
+	rlen = rp_head(head, sizeof(head), "PUT", "/v1/metrics", "application/x-protobuf", "",
+		       s->pb_len, false, NULL);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, head, rlen, 0), 0);
+	exchange(c, s->pb, s->pb_len, &r);
+	expect_status(&r, 405, false, RPC_UNIMP);
+	still_open(c);
+	CU_ASSERT_EQUAL(d_status(OG_RCV_SIG_NONE, 404), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 405), 1);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_METRICS, 405), 1);
+	end_checks();
+}
+
+/* A refused request with a large body is answered at once and closed. */
+static void
+test_refused_large_closes(void)
+{
+	const struct sample *s = &samples[2]; /* 160 KB */
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/nope", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, 2000, 0), 0); /* head and a little body */
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	free(req);
+	expect_status(&r, 404, false, RPC_NOTF);
+	closed_after(c, &r);
+	end_checks();
+}
+
+static void
+test_413(void)
+{
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	char head[512];
+	size_t rlen;
+	uint8_t *zeros, *req;
+	struct og_wbuf gz;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* Content-Length over --max-body: answered from the head, closed */
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/traces", "application/x-protobuf", "",
+		       MAX_BODY + 1, false, NULL);
+	exchange(c, head, rlen, &r);
+	expect_status(&r, 413, false, RPC_INVAL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(og_rcv_stats(env->rcv)->http_errors[OG_HTTP_ERR_BODY_TOO_LARGE] -
+				rs0.http_errors[OG_HTTP_ERR_BODY_TOO_LARGE],
+			1);
+
+	/* gzip that inflates past --max-body: 413 after inflation */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	zeros = calloc(1, MAX_BODY + 4096);
+	og_wbuf_init_growable(&gz);
+	CU_ASSERT_EQUAL_FATAL(og_gzip_deflate(zeros, MAX_BODY + 4096, &gz, 1), OG_OK);
+	free(zeros);
+	req = build_req("/v1/traces", F_GZIP, gz.data, gz.len, false, NULL, &rlen);
+	og_wbuf_free(&gz);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, false, RPC_INVAL);
+	still_open(c); /* the body was read whole: the connection can go on */
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 413), 2);
+	end_checks();
+}
+
+static void
+test_415(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	char head[512];
+	size_t rlen;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/traces", "text/plain", "", s->pb_len, false,
+		       NULL);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, head, rlen, 0), 0);
+	exchange(c, s->pb, s->pb_len, &r);
+	expect_status(&r, 415, false, RPC_INVAL);
+	still_open(c);
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/traces", "application/x-protobuf", "br",
+		       s->pb_len, false, NULL);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, head, rlen, 0), 0);
+	exchange(c, s->pb, s->pb_len, &r);
+	expect_status(&r, 415, false, RPC_INVAL);
+	still_open(c);
+	/* JSON with an unknown coding: the Status in JSON */
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/traces", "application/json", "zstd",
+		       s->json_len, false, NULL);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, head, rlen, 0), 0);
+	exchange(c, s->json, s->json_len, &r);
+	expect_status(&r, 415, true, RPC_INVAL);
+	still_open(c);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 415), 3);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 3);
+	end_checks();
+}
+
+static void
+test_431_505(void)
+{
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	static char big[20000];
+	char extra[16384 + 64];
+	size_t rlen;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(extra, 0, sizeof(extra));
+	memcpy(extra, "X-Pad: ", 7);
+	memset(extra + 7, 'a', 16384);
+	memcpy(extra + 7 + 16384, "\r\n", 2);
+	rlen = rp_head(big, sizeof(big), "POST", "/v1/traces", "application/x-protobuf", "", 0,
+		       false, extra);
+	exchange(c, big, rlen, &r);
+	expect_status(&r, 431, false, RPC_INVAL);
+	closed_after(c, &r);
+
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	rlen = (size_t)snprintf(big, sizeof(big),
+				"POST /v1/traces HTTP/2.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+	exchange(c, big, rlen, &r);
+	expect_status(&r, 505, false, RPC_UNIMP);
+	closed_after(c, &r);
+	end_checks();
+}
+
+/* A minimal valid traces request: one span with the given last id byte. */
+static size_t
+tiny_trace(uint8_t *out, uint8_t id)
+{
+	static const uint8_t t[] = { 0x0a, 0x23, 0x12, 0x21, 0x12, 0x1f, 0x0a, 0x10 };
+	size_t n = 0;
+
+	memcpy(out, t, sizeof(t));
+	n = sizeof(t);
+	for (int i = 0; i < 16; i++)
+		out[n++] = (uint8_t)(i + 1);
+	out[n++] = 0x12;
+	out[n++] = 0x08;
+	for (int i = 0; i < 7; i++)
+		out[n++] = 0x40;
+	out[n++] = id;
+	out[n++] = 0x2a;
+	out[n++] = 0x01;
+	out[n++] = 'a';
+	return n;
+}
+
+static void
+test_pipelined(void)
+{
+	struct rp_conn *c = rp_connect(env);
+	uint8_t bodies[3][64], buf[1400], want[256];
+	size_t bl[3], n = 0, wl = 0;
+	struct rp_resp r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = 0; i < 3; i++) {
+		bl[i] = tiny_trace(bodies[i], (uint8_t)(i + 1));
+		CU_ASSERT_EQUAL_FATAL(count_items(OG_OTLP_TRACES, bodies[i], bl[i], NULL), 1);
+		n += rp_head((char *)buf + n, sizeof(buf) - n, "POST", "/v1/traces",
+			     "application/x-protobuf", "", bl[i], false, NULL);
+		memcpy(buf + n, bodies[i], bl[i]);
+		n += bl[i];
+		memcpy(want + wl, bodies[i], bl[i]);
+		wl += bl[i];
+	}
+	/* three requests in one segment: three answers, in order */
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, buf, n, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+		CU_ASSERT_EQUAL(r.status, 200);
+	}
+	CU_ASSERT_EQUAL(rp_resp_take(c, &r), 0);
+	expect_backend(OG_OTLP_TRACES, want, wl);
+
+	/* good, 404, 400, 405, good in one segment: answered in that order */
+	n = wl = 0;
+	n += rp_head((char *)buf + n, sizeof(buf) - n, "POST", "/v1/traces",
+		     "application/x-protobuf", "", bl[0], false, NULL);
+	memcpy(buf + n, bodies[0], bl[0]);
+	n += bl[0];
+	n += rp_head((char *)buf + n, sizeof(buf) - n, "POST", "/v2/traces",
+		     "application/x-protobuf", "", bl[1], false, NULL);
+	memcpy(buf + n, bodies[1], bl[1]);
+	n += bl[1];
+	n += rp_head((char *)buf + n, sizeof(buf) - n, "POST", "/v1/traces",
+		     "application/x-protobuf", "", 5, false, NULL);
+	memcpy(buf + n, "\xff\xff\xff\xff\xff", 5);
+	n += 5;
+	n += rp_head((char *)buf + n, sizeof(buf) - n, "DELETE", "/v1/logs", "", "", SIZE_MAX,
+		     false, NULL);
+	n += rp_head((char *)buf + n, sizeof(buf) - n, "POST", "/v1/traces",
+		     "application/x-protobuf", "", bl[2], true, NULL);
+	n += (size_t)snprintf((char *)buf + n, sizeof(buf) - n, "%zx\r\n", bl[2]);
+	memcpy(buf + n, bodies[2], bl[2]);
+	n += bl[2];
+	memcpy(buf + n, "\r\n0\r\n\r\n", 7);
+	n += 7;
+	memcpy(want, bodies[0], bl[0]);
+	memcpy(want + bl[0], bodies[2], bl[2]);
+	wl = bl[0] + bl[2];
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, buf, n, 0), 0);
+	{
+		static const int order[] = { 200, 404, 400, 405, 200 };
+
+		for (unsigned int i = 0; i < RTE_DIM(order); i++) {
+			CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+			CU_ASSERT_EQUAL(r.status, order[i]);
+		}
+	}
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	expect_backend(OG_OTLP_TRACES, want, wl);
+
+	/* the same five, one byte per segment */
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, buf, n, 1), 0);
+	{
+		static const int order[] = { 200, 404, 400, 405, 200 };
+
+		for (unsigned int i = 0; i < RTE_DIM(order); i++) {
+			CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+			CU_ASSERT_EQUAL(r.status, order[i]);
+		}
+	}
+	expect_backend(OG_OTLP_TRACES, want, wl);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 7);
+	end_checks();
+}
+
+static void
+test_expect_continue(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	char head[512];
+	size_t rlen;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/traces", "application/x-protobuf", "",
+		       s->pb_len, false, "Expect: 100-continue\r\n");
+	exchange(c, head, rlen, &r);
+	CU_ASSERT_EQUAL(r.status, 100);
+	CU_ASSERT_EQUAL(r.body_len, 0);
+	exchange(c, s->pb, s->pb_len, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	expect_backend(OG_OTLP_TRACES, s->pb, s->pb_len);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONTINUE_SENT), 1);
+
+	/* a refused one is answered finally, without 100, and closed */
+	rlen = rp_head(head, sizeof(head), "POST", "/v1/tracez", "application/x-protobuf", "",
+		       s->pb_len, false, "Expect: 100-continue\r\n");
+	exchange(c, head, rlen, &r);
+	expect_status(&r, 404, false, RPC_NOTF);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONTINUE_SENT), 1);
+	end_checks();
+}
+
+static void
+test_close(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	char head[512];
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* HTTP/1.0 without keep-alive */
+	rlen = (size_t)snprintf(head, sizeof(head),
+				"POST /v1/traces HTTP/1.0\r\nContent-Type: "
+				"application/x-protobuf\r\nContent-Length: %zu\r\n\r\n",
+				s->pb_len);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, head, rlen, 0), 0);
+	exchange(c, s->pb, s->pb_len, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	rp_advance(env, 2000);
+	CU_ASSERT(rp_closed_by_server(c));
+	expect_backend(OG_OTLP_TRACES, s->pb, s->pb_len);
+
+	/* HTTP/1.1 with Connection: close */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, "Connection: close\r\n",
+			&rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	CU_ASSERT_EQUAL(r.status, 200);
+	closed_after(c, &r);
+	expect_backend(OG_OTLP_TRACES, s->pb, s->pb_len);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 200), 2);
+	end_checks();
+}
+
+static void
+expect_503(const struct rp_resp *r)
+{
+	char v[32];
+
+	expect_status(r, 503, false, RPC_UNAV);
+	CU_ASSERT_PTR_NOT_NULL(rp_resp_hdr(r, "retry-after", v, sizeof(v)));
+	CU_ASSERT_STRING_EQUAL(v, RETRY_S);
+}
+
+/* The budget is exhausted: 503 + Retry-After, nothing reserved stays behind. */
+static void
+test_budget_exhausted(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *c = rp_connect(env);
+	struct og_budget saved = env->budget;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(og_budget_used(&env->budget), 0);
+	og_budget_init(&env->budget, 16384, 16384, 8192);
+	/* Content-Length known: refused from the head, body read and dropped */
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	expect_503(&r);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	free(req);
+	/* chunked: refused when its first segment cannot be reserved; closed */
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, true, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_503(&r);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 503), 2);
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(rp_be.len[OG_OTLP_TRACES], 0);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 0);
+
+	/* gzip: the compressed body fits, its inflation buffer does not */
+	og_budget_init(&env->budget, 3u << 20, 3u << 20, 1u << 20);
+	CU_ASSERT_TRUE(og_budget_reserve(&env->budget, (3u << 20) - 600000));
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/traces", F_GZIP, samples[3].gz, samples[3].gz_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_503(&r);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), (3u << 20) - 600000);
+	og_budget_release(&env->budget, (3u << 20) - 600000);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 3);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	env->budget = saved;
+	still_open(c);
+	end_checks();
+}
+
+/* Accepted-then-refused (no record free): items refused, nothing half-kept. */
+static void
+test_items_refused(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *c = rp_connect(env);
+	static struct og_rec *held[1024];
+	unsigned int n = 0;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	while (n < RTE_DIM(held) && (held[n] = og_rec_alloc(env->rec_pool)) != NULL)
+		n++;
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	expect_503(&r);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 64);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REFUSED, OG_OTLP_TRACES), 64);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUFFER_FAIL), 1);
+	while (n > 0)
+		og_rec_free(held[--n]);
+	/* and with records back, the same request goes through */
+	one_ok(c, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
+	free(req);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), 64);
+	end_checks();
+}
+
+static void
+test_draining(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	og_rcv_set_draining(env->rcv, true);
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_503(&r);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 0);
+	og_rcv_set_draining(env->rcv, false);
+	end_checks();
+}
+
+/* The peer resets, or half-closes, in the middle of a body: nothing leaks. */
+static void
+test_abort_mid_body(void)
+{
+	const struct sample *s = &samples[2];
+	size_t rlen, clen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	uint8_t *chk =
+		build_req("/v1/logs", F_GZIP, samples[8].gz, samples[8].gz_len, true, NULL, &clen);
+	struct rp_conn *c = rp_connect(env);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen / 2 + 5000, 0), 0);
+	CU_ASSERT(og_budget_used(&env->budget) > 0);
+	rp_rst(c);
+	rp_advance(env, 2000);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_ABORTED_REQUESTS), 1);
+
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, chk, clen - 10, 0), 0);
+	rp_fin(c);
+	rp_advance(env, 2000);
+	CU_ASSERT(rp_closed_by_server(c));
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_ABORTED_REQUESTS), 2);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 0);
+	free(req);
+	free(chk);
+	end_checks();
+}
+
+/* A busy backend delays delivery (retried), a refusing one is counted. */
+static void
+test_backend_busy_refuse(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	rp_be.mode = RP_BE_BUSY;
+	exchange(c, req, rlen, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	rp_advance(env, 5000);
+	CU_ASSERT(rp_be.busy > 0);
+	CU_ASSERT_EQUAL(rp_be.len[OG_OTLP_TRACES], 0);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_QUEUED, OG_OTLP_TRACES), 64);
+	CU_ASSERT(og_budget_used(&env->budget) > 0); /* held until delivered */
+	rp_be.mode = RP_BE_OK;
+	expect_backend(OG_OTLP_TRACES, s->pb, s->pb_len);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_QUEUED, OG_OTLP_TRACES), 0);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), 64);
+
+	rp_be.mode = RP_BE_REFUSE;
+	exchange(c, req, rlen, &r);
+	CU_ASSERT_EQUAL(r.status, 200); /* accepted: the refusal comes later */
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(rp_be.refused, 1);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_BACKEND_REJECTED, OG_OTLP_TRACES), 64);
+	free(req);
+	end_checks();
+}
+
+/* Many connections at once, requests interleaved segment by segment. */
+static void
+test_many_conns(void)
+{
+	enum { N = 50 };
+	const struct sample *s = &samples[1];
+	struct rp_conn *c[N];
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	struct rp_resp r;
+
+	for (int i = 0; i < N; i++) {
+		c[i] = rp_connect(env);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c[i]);
+	}
+	for (size_t off = 0; off < rlen; off += 1000)
+		for (int i = 0; i < N; i++)
+			CU_ASSERT_EQUAL(
+				rp_send(c[i], req + off, RTE_MIN((size_t)1000, rlen - off), 0), 0);
+	for (int i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c[i], &r), 1);
+		CU_ASSERT_EQUAL(r.status, 200);
+	}
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(rp_be.len[OG_OTLP_TRACES], N * s->pb_len);
+	for (int i = 0; i < N && rp_be.len[0] == N * s->pb_len; i++)
+		CU_ASSERT(memcmp(rp_be.bytes[0] + i * s->pb_len, s->pb, s->pb_len) == 0);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), N * 64);
+	CU_ASSERT_EQUAL(og_rcv_stats(env->rcv)->ctr[OG_RCV_CTR_CONNS_OPEN], N);
+	for (int i = 0; i < N; i++)
+		rp_fin(c[i]);
+	rp_advance(env, 2000);
+	for (int i = 0; i < N; i++)
+		CU_ASSERT(rp_closed_by_server(c[i]));
+	CU_ASSERT_EQUAL(og_rcv_stats(env->rcv)->ctr[OG_RCV_CTR_CONNS_OPEN], 0);
+	free(req);
+	end_checks();
+}
+
+/* ---- suite ---------------------------------------------------------------------------- */
+
+static int
+suite_init(void)
+{
+	struct rp_env_conf ec = { .name = "rut", .max_body = MAX_BODY, .n_pkts = 32768 };
+
+	if (rp_eal_init("test_receiver", 1024) != 0)
+		return -1;
+	og_pipe_stats_reset();
+	samples_load();
+	env = rp_env_create(&ec);
+	if (env == NULL)
+		return -1;
+	n_pools = 0;
+	rte_mempool_walk(pool_snap, NULL);
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	rp_env_free(env);
+	rp_be_clear();
+	samples_free();
+	rp_eal_fini();
+	return 0;
+}
+
+static CU_TestInfo receiver_tests[] = {
+	{ "samples: protobuf, JSON, gzip; length and chunked; segment sweep", test_samples },
+	{ "uncompressed protobuf is referenced, not copied", test_zero_copy },
+	{ "traces-1 split in two at every position", test_split_everywhere },
+	{ "traces-512 split in two at a sweep of positions", test_split_sweep },
+	{ "partial success: all-zero trace_id rejected, the rest forwarded", test_partial_success },
+	{ "400: garbage protobuf, bad JSON, truncated gzip; keep-alive", test_400 },
+	{ "404 and 405 (Allow): keep-alive", test_404_405 },
+	{ "refused request with a large body: answered at once, closed",
+	  test_refused_large_closes },
+	{ "413: Content-Length over --max-body, gzip inflating past it", test_413 },
+	{ "415: Content-Type and Content-Encoding", test_415 },
+	{ "431 and 505 close the connection", test_431_505 },
+	{ "pipelined requests answered in order", test_pipelined },
+	{ "Expect: 100-continue", test_expect_continue },
+	{ "HTTP/1.0 and Connection: close", test_close },
+	{ "budget exhausted: 503 + Retry-After, nothing half-accepted", test_budget_exhausted },
+	{ "no record free: 503, items refused", test_items_refused },
+	{ "draining: 503 + Connection: close", test_draining },
+	{ "peer reset or FIN mid-body: no leak", test_abort_mid_body },
+	{ "backend busy (retried) and refusing (counted)", test_backend_busy_refuse },
+	{ "50 connections interleaved", test_many_conns },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{ "receiver", suite_init, suite_clean, test_setup, NULL, receiver_tests },
+	CU_SUITE_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return og_test_main(suites);
+}
