@@ -55,6 +55,7 @@ struct app_opts {
 	uint32_t batch_timeout_ms;
 	uint32_t retry_after_s;
 	uint32_t drain_timeout_s;
+	uint32_t idle_sleep_us; /**< 0: poll without pause (production) */
 	struct og_net_fault fault;
 };
 

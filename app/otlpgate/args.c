@@ -33,6 +33,7 @@ enum {
 	OPT_BATCH_TIMEOUT,
 	OPT_RETRY_AFTER,
 	OPT_DRAIN_TIMEOUT,
+	OPT_IDLE_SLEEP,
 	OPT_FAULT_RX_DROP,
 	OPT_FAULT_RX_DUP,
 	OPT_FAULT_RX_REORDER,
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "batch-timeout", required_argument, NULL, OPT_BATCH_TIMEOUT },
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+	{ "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
 #ifdef OG_FAULT_INJECTION
 	{ "fault-rx-drop", required_argument, NULL, OPT_FAULT_RX_DROP },
 	{ "fault-rx-dup", required_argument, NULL, OPT_FAULT_RX_DUP },
@@ -94,6 +96,9 @@ app_usage(const char *prog)
 	       "  --max-conns N               TCP connections per lcore (default 16384)\n"
 	       "  --log-level LEVEL           level of otlpgate's logs: emerg alert crit err\n"
 	       "                              warning notice info debug, or 1..8\n"
+	       "  --idle-sleep US             sleep US microseconds after a loop iteration\n"
+	       "                              that found no work (default 0: busy polling;\n"
+	       "                              for shared machines, TAP and tests)\n"
 	       "\n"
 	       "OTLP/HTTP receiver (on when at least one --backend is given):\n"
 	       "  --backend URI               where accepted data goes (repeatable: every\n"
@@ -360,6 +365,10 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 		case OPT_RETRY_AFTER:
 			if (!parse_u32(optarg, 1, 3600, &o->retry_after_s))
 				return fail(name, "expected seconds 1..3600, got", optarg);
+			break;
+		case OPT_IDLE_SLEEP:
+			if (!parse_u32(optarg, 0, 100000, &o->idle_sleep_us))
+				return fail(name, "expected microseconds 0..100000, got", optarg);
 			break;
 		case OPT_DRAIN_TIMEOUT:
 			if (!parse_u32(optarg, 0, 3600, &o->drain_timeout_s))

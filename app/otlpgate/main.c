@@ -144,6 +144,13 @@ lcore_loop(void *arg)
 		lc->total_cycles += d;
 		if (work)
 			lc->busy_cycles += d;
+		else if (opts.idle_sleep_us != 0) {
+			/* a shared machine: give the CPU back instead of spinning */
+			uint64_t s0 = rte_rdtsc();
+
+			rte_delay_us_sleep(opts.idle_sleep_us);
+			lc->total_cycles += rte_rdtsc() - s0;
+		}
 	}
 	return 0;
 }
