@@ -250,6 +250,7 @@ try {
 const okItems = exports.filter((e) => e.ok).reduce((n, e) => n + e.items, 0);
 const failed = exports.filter((e) => !e.ok);
 const summary = {
+	kind: 'sdk',
 	url: cfg.url,
 	signal: opts.signal,
 	encoding: opts.encoding,
