@@ -34,6 +34,8 @@
       the same connection.
   otlp_check.py counter URL NAME{LABELS}
       Print one sample's value (0 when absent).
+  otlp_check.py sent SUMMARY.json...
+      One line per send.mjs summary.
 """
 import glob
 import gzip
@@ -464,6 +466,14 @@ def cmd_pipeline(argv):
             print('keep-alive: a fourth request on the same connection answered 200')
 
 
+def cmd_sent(argv):
+    for path in argv:
+        j = json.load(open(path))
+        gz = '+gzip' if j['gzip'] else ''
+        print(f"sent {j['run_id']}: {j['items']} {j['signal']} {j['encoding']}{gz} in "
+              f"{j['exports']} exports ({j['exports_ok']} ok), {j['ms']} ms")
+
+
 def cmd_counter(argv):
     m = scrape(argv[0])
     r = re.match(r'^(\w+)(\{.*\})?$', argv[1])
@@ -473,7 +483,7 @@ def cmd_counter(argv):
 
 CMDS = {'verify': cmd_verify, 'invariant': cmd_invariant, 'status': cmd_status,
         'partial': cmd_partial, 'zero-trace-id': cmd_zero_trace_id,
-        'pipeline': cmd_pipeline, 'counter': cmd_counter}
+        'pipeline': cmd_pipeline, 'counter': cmd_counter, 'sent': cmd_sent}
 
 if __name__ == '__main__':
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
