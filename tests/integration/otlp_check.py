@@ -256,7 +256,11 @@ def cmd_verify(argv):
             runs[e['run_id']] = (s, e['items'])
         elif e['kind'] == 'sample':
             want_rcv[s] += e['items'] * e['times']
-            samples.append(e)
+            prev = [x for x in samples if x['file'] == e['file']]
+            if prev:  # the same body sent again: count the times together
+                prev[0]['times'] += e['times']
+            else:
+                samples.append(dict(e))
         else:
             want_rcv[s] += e['received']
             want_rej[s] += e.get('rejected', 0)
