@@ -14,6 +14,7 @@
 
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "app.h"
 #include "og_backend_file.h"
@@ -27,6 +28,7 @@ static unsigned int n_backends;
 static struct og_rcv *rcvs[RTE_MAX_LCORE];
 static unsigned int n_rcvs;
 static struct rte_mempool *rec_pool;
+static struct og_batcher *batchers[RTE_MAX_LCORE];
 
 bool
 app_ingest_enabled(const struct app_opts *o)
@@ -117,6 +119,7 @@ app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_memp
 	lc->rcv = og_rcv_create(&rc);
 	if (lc->rcv == NULL)
 		return -ENOMEM;
+	batchers[n_rcvs] = lc->batcher;
 	rcvs[n_rcvs++] = lc->rcv;
 	if (o->otlp_addr_be != 0) {
 		err = og_rcv_listen(lc->rcv, o->otlp_addr_be, htons(o->otlp_port));
@@ -130,6 +133,18 @@ app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_memp
 	return err;
 }
 
+static void
+collect_ring(void *arg, struct og_metric_out *out)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < n_rcvs; i++) {
+		char labels[32];
+
+		snprintf(labels, sizeof(labels), "lcore=\"%u\"", i);
+		og_metric_sample(out, labels, rte_ring_count(og_batcher_ring(batchers[i])));
+	}
+}
+
 int
 app_ingest_register_metrics(void)
 {
@@ -140,6 +155,11 @@ app_ingest_register_metrics(void)
 	rc = og_telemetry_register_pipeline(backends, n_backends, &budget);
 	if (rc == 0)
 		rc = og_telemetry_register_receiver(rcvs, n_rcvs);
+	if (rc == 0)
+		rc = og_metric_register(
+			"otlpgate_pipeline_ring_records",
+			"Request records waiting in a batcher's ring (ring occupancy)",
+			OG_METRIC_GAUGE, collect_ring, NULL);
 	return rc;
 }
 
