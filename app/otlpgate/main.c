@@ -315,6 +315,9 @@ main(int argc, char **argv)
 			return 2;
 	}
 
+	/* before EAL: a stop asked for during a slow start still stops cleanly */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	rc = rte_eal_init(split, argv);
 	if (rc < 0) {
 		fprintf(stderr, "otlpgate: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -322,8 +325,6 @@ main(int argc, char **argv)
 	}
 	if (opts.log_level != 0)
 		rte_log_set_level_pattern("otlpgate.*", (uint32_t)opts.log_level);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	{
 		struct timespec ts;
 
