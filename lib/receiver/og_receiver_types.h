@@ -25,20 +25,21 @@ struct og_rcv;
 struct og_rcv_conf {
 	const char *name; /**< names the receiver's pools; unique per process */
 	int socket;
-	struct og_tcp_stack *tcp;   /**< the lcore's stack (required) */
-	struct og_batcher *batcher; /**< where accepted records go (required) */
-	struct og_budget *budget;   /**< admission (required; may be shared) */
+	struct og_tcp_stack *tcp;      /**< the lcore's stack (required) */
+	struct og_batcher *batcher;    /**< where accepted records go (required) */
+	struct og_budget *budget;      /**< admission (required; may be shared) */
 	struct rte_mempool *rec_pool;  /**< og_rec_pool_create() (required) */
 	struct rte_mempool *resp_pool; /**< mbufs with data room for responses (required) */
-	struct rte_mempool *ref_pool;  /**< mbufs without data room: indirect and external (required) */
-	uint32_t max_conns;	       /**< connection contexts; default 4096 */
-	struct og_http_limits http;    /**< zero fields: og_http_limits_default() */
-	uint64_t max_body;	       /**< body limit after inflation; default 64 MiB */
-	uint32_t retry_after_s;	       /**< Retry-After of 503 answers; default 1 */
-	uint32_t buf_size;	       /**< decode buffer pool element; default 1 MiB */
-	uint32_t n_bufs;	       /**< decode buffers; default 16 */
-	uint32_t max_resources;	       /**< resource entries per request; default 16384 */
-	uint32_t max_rejected;	       /**< rejected items listed per request; default 65536 */
+	struct rte_mempool
+		*ref_pool;  /**< mbufs without data room: indirect and external (required) */
+	uint32_t max_conns; /**< connection contexts; default 4096 */
+	struct og_http_limits http; /**< zero fields: og_http_limits_default() */
+	uint64_t max_body;	    /**< body limit after inflation; default 64 MiB */
+	uint32_t retry_after_s;	    /**< Retry-After of 503 answers; default 1 */
+	uint32_t buf_size;	    /**< decode buffer pool element; default 1 MiB */
+	uint32_t n_bufs;	    /**< decode buffers; default 16 */
+	uint32_t max_resources;	    /**< resource entries per request; default 16384 */
+	uint32_t max_rejected;	    /**< rejected items listed per request; default 65536 */
 };
 
 /** Receiver counters (receiver_counters.def). */
@@ -75,10 +76,10 @@ struct og_rcv_stats {
 	uint64_t ctr[OG_RCV_CTR_MAX];
 	/** requests by signal (path), encoding, compression and status */
 	uint64_t requests[OG_RCV_SIG_N][OG_RCV_ENC_N][OG_RCV_COMP_N][OG_RCV_ST_MAX];
-	uint64_t http_errors[OG_HTTP_ERR_MAX];			  /**< by parse error */
-	uint64_t decode_errors[OG_OTLP_ERR_MAX];		  /**< 400s by reason */
+	uint64_t http_errors[OG_HTTP_ERR_MAX];			   /**< by parse error */
+	uint64_t decode_errors[OG_OTLP_ERR_MAX];		   /**< 400s by reason */
 	uint64_t rejected[OG_OTLP_SIGNAL_MAX][OG_OTLP_REJECT_MAX]; /**< items by reason */
-	uint64_t lat_bucket[OG_RCV_LAT_N]; /**< not cumulative; +Inf last */
+	uint64_t lat_bucket[OG_RCV_LAT_N];			   /**< not cumulative; +Inf last */
 	uint64_t lat_sum_us;
 	uint64_t lat_count;
 } __rte_cache_aligned;

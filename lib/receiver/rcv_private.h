@@ -56,7 +56,7 @@ struct rcv_conn {
 	struct rte_mbuf *body; /* the body as referenced segments */
 	struct rte_mbuf *body_tail;
 	uint64_t body_len;
-	uint64_t mem; /* budget bytes reserved for this request */
+	uint64_t mem;	   /* budget bytes reserved for this request */
 	uint64_t mem_used; /* of which actually used by held segments */
 
 	/* responses og_tcp_send() could not take yet, in order */

@@ -14,7 +14,8 @@
 enum og_metric_type {
 	OG_METRIC_COUNTER = 0, /**< monotonic, name ends in _total */
 	OG_METRIC_GAUGE,       /**< a level that goes up and down */
-	OG_METRIC_HISTOGRAM,   /**< _bucket{le=...}, _sum and _count series (og_metric_sample_suffix()) */
+	OG_METRIC_HISTOGRAM,   /**< _bucket{le=...}, _sum and _count series
+				  (og_metric_sample_suffix()) */
 };
 
 /** Where a collector writes its samples (opaque). */

@@ -79,7 +79,8 @@ collect_pipe_flushed(void *arg, struct og_metric_out *out)
 			for (unsigned int t = 0; t < OG_PIPE_TRIGGER_MAX; t++) {
 				char l[LBL];
 
-				snprintf(l, sizeof(l), "backend=\"%s\",signal=\"%s\",trigger=\"%s\"",
+				snprintf(l, sizeof(l),
+					 "backend=\"%s\",signal=\"%s\",trigger=\"%s\"",
 					 pipe_bes[b]->name, og_otlp_signal_name(g),
 					 og_pipe_trigger_name(t));
 				og_metric_sample(out, l, s.flushed[pipe_bes[b]->idx][g][t]);

@@ -29,8 +29,8 @@ RTE_LOG_REGISTER(og_backend_file_logtype, otlpgate.backend.file, INFO);
 
 #define DEF_MAX_BYTES (256ull << 20)
 #define QUEUE_SIZE    1024 /* batches waiting for the writer */
-#define IOV_N	      512 /* below IOV_MAX (1024): fewer writev calls per batch */
-#define IDLE_US	      200 /* writer's nap when it has nothing to do */
+#define IOV_N	      512  /* below IOV_MAX (1024): fewer writev calls per batch */
+#define IDLE_US	      200  /* writer's nap when it has nothing to do */
 
 struct out_file {
 	int fd; /* -1: none open */
