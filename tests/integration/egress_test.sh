@@ -61,7 +61,7 @@ fi
 for t in curl nft ip; do
 	command -v $t >/dev/null || { echo "SKIP: needs $t (run scripts/setup)"; exit 77; }
 done
-if ! "$OTLPGATE" --help 2>/dev/null | grep -q otlp-http://; then
+if ! grep -qa 'otlp-http' "$OTLPGATE"; then
 	echo "SKIP: this otlpgate has no otlp-http backend"
 	exit 77
 fi
@@ -338,7 +338,7 @@ cf=$(($(metric_sum otlpgate_egress_connect_failures_total) - cf0))
 mode A '{"mode":"up"}'
 [ "$q" -gt 0 ] || die "nothing queued while the sink was down"
 [ "$cf" -gt 0 ] || die "no connect failure counted while the sink was down"
-wait_queued_zero
+wait_queued_zero 300
 echo "down: $q items queued, $cf connection attempts failed; delivered once up"
 verify A
 
@@ -378,13 +378,10 @@ p=$(metric_sum otlpgate_egress_partial_rejected_items_total)
 [ "$p" = 5 ] || die "otlpgate_egress_partial_rejected_items_total is $p, expected 5"
 verify A
 
-step "1g. SIGTERM under load: 40 x traces-512 from curl, SIGTERM after the 10th answer"
-curl_many g-load traces-512.pb traces 40 &
+step "1g. SIGTERM under load: 60 x traces-512 from curl, SIGTERM 1 s after the first"
+curl_many g-load traces-512.pb traces 60 &
 CPID=$!
-for _ in $(seq 100); do
-	[ "$(grep -c . "$WORK/g-load.codes" 2>/dev/null)" -ge 10 ] && break
-	sleep 0.1
-done
+sleep 1
 stop_og main
 wait "$CPID"
 "$PY" "$ECHECK" verify - "$LEDGER" --samples "$SAMPLES" --sink "$WORK/A" "$A_BE" "$A_CTL" \
