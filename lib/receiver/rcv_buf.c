@@ -8,6 +8,14 @@
  * received body. An mbuf's buf_len is 16 bits, so each mbuf covers a window
  * of at most RCV_WINDOW bytes; they share one reference count and the last
  * one freed returns the buffer.
+ *
+ * Small bodies (most requests of an SDK exporter) never keep a decode
+ * buffer: they are decoded into one of the receiver's two scratch buffers
+ * (RCV_SMALL_BODY bytes, fixed memory of the receiver like its other scratch
+ * arrays, so not charged to the budget) and then copied into ordinary mbufs
+ * of the request's own pool (rcv_buf_copy()): a 300-byte span costs one
+ * 2 KiB mbuf until its batch is flushed, not a 1 MiB buffer, and the pool
+ * of large buffers is left to large bodies.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +23,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_mempool.h>
 
 #include "rcv_private.h"
@@ -23,8 +32,10 @@
 
 struct rcv_buf_hdr {
 	struct rte_mbuf_ext_shared_info shinfo;
-	struct rte_mempool *mp; /* NULL: from rte_malloc */
+	struct rte_mempool *mp; /* NULL: from rte_malloc or a scratch buffer */
 	uint64_t cap;
+	bool scratch; /* one of og_rcv's scratch buffers: never freed, only released */
+	bool busy;    /* scratch buffer in use */
 } __rte_cache_aligned;
 
 static inline struct rcv_buf_hdr *
@@ -42,7 +53,49 @@ rcv_buf_pool_create(struct og_rcv *r)
 	r->buf_pool = rte_mempool_create(name, r->conf.n_bufs,
 					 sizeof(struct rcv_buf_hdr) + r->conf.buf_size, 0, 0, NULL,
 					 NULL, NULL, NULL, r->conf.socket, 0);
-	return r->buf_pool == NULL ? -rte_errno : 0;
+	if (r->buf_pool == NULL)
+		return -rte_errno;
+	for (unsigned int i = 0; i < RTE_DIM(r->scratch); i++) {
+		struct rcv_buf_hdr *h =
+			rte_zmalloc_socket("og_rcv_scratch", sizeof(*h) + RCV_SMALL_BODY,
+					   RTE_CACHE_LINE_SIZE, r->conf.socket);
+
+		if (h == NULL)
+			return -ENOMEM;
+		h->scratch = true;
+		h->cap = RCV_SMALL_BODY;
+		r->scratch[i] = h + 1;
+	}
+	return 0;
+}
+
+void
+rcv_buf_pool_free(struct og_rcv *r)
+{
+	rte_mempool_free(r->buf_pool);
+	for (unsigned int i = 0; i < RTE_DIM(r->scratch); i++)
+		if (r->scratch[i] != NULL)
+			rte_free(buf_hdr(r->scratch[i]));
+}
+
+bool
+rcv_buf_is_scratch(const void *data)
+{
+	return data != NULL && buf_hdr((void *)(uintptr_t)data)->scratch;
+}
+
+void *
+rcv_buf_scratch(struct og_rcv *r)
+{
+	for (unsigned int i = 0; i < RTE_DIM(r->scratch); i++) {
+		struct rcv_buf_hdr *h = buf_hdr(r->scratch[i]);
+
+		if (!h->busy) {
+			h->busy = true;
+			return r->scratch[i];
+		}
+	}
+	return NULL;
 }
 
 void *
@@ -75,7 +128,9 @@ rcv_buf_free(void *data)
 	if (data == NULL)
 		return;
 	h = buf_hdr(data);
-	if (h->mp != NULL)
+	if (h->scratch)
+		h->busy = false;
+	else if (h->mp != NULL)
 		rte_mempool_put(h->mp, h);
 	else
 		rte_free(h);
@@ -141,4 +196,63 @@ rcv_buf_chain(struct og_rcv *r, void *data, uint64_t len)
 		prev = m;
 	}
 	return head;
+}
+
+uint64_t
+rcv_pool_cost(const struct rte_mempool *mp)
+{
+	/* what one object really occupies: header, element, trailer (and padding) */
+	return (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+}
+
+int
+rcv_buf_copy(struct og_rcv *r, struct rte_mempool *mp, const void *data, uint64_t len,
+	     uint64_t held, struct rte_mbuf **chain, uint64_t *charged)
+{
+	struct rte_mbuf *ms[RCV_SMALL_BODY / 512 + 1];
+	uint32_t room, n;
+	uint64_t cost;
+	const uint8_t *p = data;
+
+	if (mp == NULL || len == 0 || len > RCV_SMALL_BODY)
+		return -EINVAL;
+	room = rte_pktmbuf_data_room_size(mp);
+	if (room < 512)
+		return -EINVAL;
+	n = (uint32_t)((len + room - 1) / room);
+	cost = (uint64_t)n * rcv_pool_cost(mp);
+	/*
+	 * Settle the reservation before taking the mbufs (DESIGN.md §3):
+	 * usually it shrinks (a 1 MiB buffer for a few mbufs); from a scratch
+	 * buffer, which holds no reservation, it grows.
+	 */
+	if (cost > held && !og_budget_reserve(r->conf.budget, cost - held))
+		return -ENOBUFS;
+	if (rte_pktmbuf_alloc_bulk(mp, ms, n) != 0) {
+		if (cost > held)
+			og_budget_release(r->conf.budget, cost - held);
+		return -ENOBUFS;
+	}
+	if (cost < held)
+		og_budget_release(r->conf.budget, held - cost);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = ms[i];
+		uint32_t w = (uint32_t)RTE_MIN((uint64_t)room, len);
+
+		/* the whole data room: nothing is ever prepended to a body segment */
+		m->data_off = 0;
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), p, w);
+		m->data_len = (uint16_t)w;
+		m->pkt_len = w;
+		p += w;
+		len -= w;
+		if (i > 0) {
+			ms[i - 1]->next = m;
+			ms[0]->nb_segs++;
+			ms[0]->pkt_len += w;
+		}
+	}
+	*chain = ms[0];
+	*charged = cost;
+	return 0;
 }

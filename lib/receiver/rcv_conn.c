@@ -365,7 +365,11 @@ on_body(struct rcv_conn *k, struct rte_mbuf *m, const uint8_t *p, uint32_t len, 
 	rcv_count(r, OG_RCV_CTR_BYTES_IN, len);
 	if (k->state != RCV_BODY || len == 0)
 		return;
-	cost = sizeof(struct rte_mbuf) + (*kept ? 0 : m->buf_len);
+	/*
+	 * What holding the segment really costs: its mempool object (mbuf
+	 * and data room), or an indirect mbuf when it is already held.
+	 */
+	cost = rcv_pool_cost(*kept ? r->conf.ref_pool : m->pool);
 	if (k->mem_used + cost > k->mem) {
 		uint64_t need = RTE_MAX(k->mem_used + cost - k->mem, (uint64_t)MEM_STEP);
 
@@ -723,7 +727,7 @@ og_rcv_free(struct og_rcv *r)
 		/* parsers given memory in their element own nothing; fini is a no-op */
 		rte_mempool_free(r->conn_pool);
 	}
-	rte_mempool_free(r->buf_pool);
+	rcv_buf_pool_free(r);
 	og_inflater_free(r->inflater);
 	rte_free(r->segs);
 	rte_free(r->res);

@@ -59,9 +59,9 @@ answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A decode buffer of @p len bytes, reserved in the budget first. */
+/* A pool or heap decode buffer of @p len bytes, reserved in the budget first. */
 static void *
-buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
+buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
 {
 	uint64_t charged;
 	void *p;
@@ -93,6 +93,20 @@ buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
 		og_budget_release(r->conf.budget, charged - *mem);
 	}
 	return p;
+}
+
+/* A decode buffer of @p len bytes: a scratch one when small, else buf_take_big(). */
+static void *
+buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
+{
+	void *p;
+
+	/* a small body is decoded in a scratch buffer and copied out (rcv_buf.c) */
+	if (len <= RCV_SMALL_BODY && (p = rcv_buf_scratch(r)) != NULL) {
+		*mem = 0;
+		return p;
+	}
+	return buf_take_big(r, len, mem, a);
 }
 
 /* The body's segments into r->segs; -1 when there are more than it holds. */
@@ -258,6 +272,67 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 	return 0;
 }
 
+/*
+ * Give a decoded body to mbufs the record can own. A small one is copied
+ * into mbufs of @p mp (the pool its segments arrived in) and its decode
+ * buffer returned at once, with the reservation settled to what the mbufs
+ * hold; a larger one (or when no mbuf or budget is left for the copy) is
+ * referenced in place through external-buffer mbufs. -1: none of it could
+ * be had; the body was dropped.
+ */
+static int
+body_hold(struct og_rcv *r, struct body *b, struct rte_mempool *mp)
+{
+	struct rte_mbuf *chain;
+	uint64_t mem;
+
+	if (b->chain != NULL)
+		return 0;
+	if (b->len <= RCV_SMALL_BODY &&
+	    rcv_buf_copy(r, mp, b->flat, b->len, b->mem, &chain, &mem) == 0) {
+		rcv_buf_free(b->flat);
+		b->flat = NULL;
+		b->chain = chain;
+		b->mem = mem;
+		return 0;
+	}
+	if (rcv_buf_is_scratch(b->flat)) {
+		/* a scratch buffer stays with the receiver: move to a real one */
+		struct rcv_answer unused;
+		void *p = buf_take_big(r, b->len, &mem, &unused);
+
+		if (p == NULL) {
+			body_drop(r, b);
+			return -1;
+		}
+		memcpy(p, b->flat, b->len);
+		rcv_buf_free(b->flat);
+		og_budget_release(r->conf.budget, b->mem);
+		b->flat = p;
+		b->mem = mem;
+	}
+	b->chain = rcv_buf_chain(r, b->flat, b->len);
+	if (b->chain == NULL) {
+		/* rcv_buf_chain() freed the buffer */
+		b->flat = NULL;
+		og_budget_release(r->conf.budget, b->mem);
+		b->mem = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* The pool a request's segments came from: small decoded bodies go back to it. */
+static struct rte_mempool *
+body_pool(const struct rte_mbuf *m)
+{
+	if (m == NULL || RTE_MBUF_HAS_EXTBUF(m))
+		return NULL;
+	if (RTE_MBUF_CLONED(m))
+		m = rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)m);
+	return m->pool;
+}
+
 /* Append a piece, merging a range with the one before when they touch. */
 static int
 piece_add(struct og_rcv *r, uint32_t *n, const struct og_otlp_piece *p)
@@ -304,6 +379,7 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 	struct og_rcv *r = k->rcv;
 	enum og_otlp_signal sig = (enum og_otlp_signal)k->sig;
 	struct body b = { .chain = k->body, .len = k->body_len, .mem = k->mem };
+	struct rte_mempool *mp = body_pool(k->body);
 	struct og_otlp_scan s;
 	uint64_t accepted;
 	uint32_t n, np = 0;
@@ -395,24 +471,16 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 		rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
 		goto refuse;
 	}
+	if (body_hold(r, &b, mp) != 0) {
+		og_rec_free(rec);
+		rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
+		goto refuse_nobody;
+	}
 	rec->sig = sig;
 	rec->items = accepted;
 	rec->arrival_us = k->t_first_us;
 	rec->budget = r->conf.budget;
 	rec->mem = b.mem;
-	if (b.chain == NULL) {
-		b.chain = rcv_buf_chain(r, b.flat, b.len);
-		if (b.chain == NULL) {
-			/* rcv_buf_chain() freed the buffer */
-			b.flat = NULL;
-			rec->mem = 0;
-			og_rec_free(rec);
-			og_budget_release(r->conf.budget, b.mem);
-			b.mem = 0;
-			rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
-			goto refuse_nobody;
-		}
-	}
 	rec->body = b.chain;
 	memset(&b, 0, sizeof(b)); /* the record owns body and reservation now */
 	if (og_rec_pieces_reserve(rec, np) != 0) {

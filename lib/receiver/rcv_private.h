@@ -69,11 +69,18 @@ struct rcv_conn {
 	struct og_http_parser hp; /* its memory follows the struct */
 };
 
+/*
+ * Decoded bodies up to this size are copied into mbufs and hold no decode
+ * buffer (rcv_buf.c); they are decoded in the receiver's scratch buffers.
+ */
+#define RCV_SMALL_BODY 16384u
+
 /* The receiver of one lcore. */
 struct og_rcv {
 	struct og_rcv_conf conf;
 	struct rte_mempool *conn_pool;
 	struct rte_mempool *buf_pool; /* decode buffers */
+	void *scratch[2];	      /* small decode buffers (RCV_SMALL_BODY), see rcv_buf.c */
 	struct og_inflater *inflater;
 	struct og_seg *segs; /* scratch: the body's segments */
 	uint32_t segs_cap;
@@ -96,9 +103,24 @@ struct rcv_body {
 
 /* rcv_buf.c: decode buffers shared by the mbufs that reference them */
 void *rcv_buf_alloc(struct og_rcv *r, uint64_t len, uint64_t *charged);
+/* A free scratch buffer of RCV_SMALL_BODY bytes (no budget), or NULL. */
+void *rcv_buf_scratch(struct og_rcv *r);
 void rcv_buf_free(void *data);
+bool rcv_buf_is_scratch(const void *data);
 struct rte_mbuf *rcv_buf_chain(struct og_rcv *r, void *data, uint64_t len);
 int rcv_buf_pool_create(struct og_rcv *r);
+void rcv_buf_pool_free(struct og_rcv *r);
+/*
+ * Copy a small decoded body (at most RCV_SMALL_BODY bytes) into a chain of
+ * mbufs from @p mp. The caller holds @p held bytes of budget for the body;
+ * on success the reservation is settled to *charged (the mbufs' real size)
+ * and the caller frees its buffer. -EINVAL (does not apply) or -ENOBUFS
+ * (no mbufs or budget): nothing changed.
+ */
+int rcv_buf_copy(struct og_rcv *r, struct rte_mempool *mp, const void *data, uint64_t len,
+		 uint64_t held, struct rte_mbuf **chain, uint64_t *charged);
+/* Budget cost of holding one object of @p mp: header to trailer. */
+uint64_t rcv_pool_cost(const struct rte_mempool *mp);
 
 /* rcv_decode.c: a complete body -> answer (and record) */
 struct rcv_answer {

@@ -441,14 +441,21 @@ build_req(const char *path, enum form f, const uint8_t *body, size_t len, bool c
 	return req;
 }
 
-/* Flush the batcher and compare what the backend got; clear it. */
+/* Flush the batcher and compare what the backend got for @p sig. */
 static void
-expect_backend(enum og_otlp_signal sig, const uint8_t *want, size_t want_len)
+expect_backend_keep(enum og_otlp_signal sig, const uint8_t *want, size_t want_len)
 {
 	rp_advance(env, 3000);
 	CU_ASSERT_EQUAL(rp_be.len[sig], want_len);
 	if (rp_be.len[sig] == want_len)
 		CU_ASSERT(want_len == 0 || memcmp(rp_be.bytes[sig], want, want_len) == 0);
+}
+
+/* The same, then forget what the backend got. */
+static void
+expect_backend(enum og_otlp_signal sig, const uint8_t *want, size_t want_len)
+{
+	expect_backend_keep(sig, want, want_len);
 	rp_be_clear();
 }
 
@@ -1352,6 +1359,115 @@ test_many_conns(void)
 	end_checks();
 }
 
+/* What one object of @p mp occupies (the receiver charges held mbufs this). */
+static uint64_t
+pool_obj_cost(const struct rte_mempool *mp)
+{
+	return (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+}
+
+/*
+ * Small gzip and JSON requests hold no decode buffer once decoded: each body
+ * is copied into mbufs of the pool it arrived in. With the batcher stopped
+ * (every record held, as during --batch-timeout) many more requests than
+ * the 16 pool buffers go through, the pool stays untouched, the heap is
+ * never used, the budget holds exactly the mbufs the records hold, and the
+ * backend gets the bytes unchanged once the batcher runs.
+ */
+static void
+test_small_bodies(void)
+{
+	enum { N = 120 };
+	static const enum form forms[] = { F_GZIP, F_JSON, F_SDK_JSON };
+	const struct sample *small[] = { &samples[0], &samples[8] }; /* traces-1, logs-100 */
+	struct rte_mempool *bufs = rte_mempool_lookup("rut_r_buf");
+	uint32_t room = rte_pktmbuf_data_room_size(env->pkt_pool);
+	uint64_t charge = 0, n_pkt0, items[OG_OTLP_SIGNAL_MAX] = { 0 };
+	struct og_wbuf want[OG_OTLP_SIGNAL_MAX];
+	struct rp_conn *c = rp_connect(env);
+	unsigned int pool_used = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bufs);
+	CU_ASSERT_EQUAL_FATAL(og_budget_used(&env->budget), 0);
+	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++)
+		og_wbuf_init_growable(&want[g]);
+	n_pkt0 = rte_mempool_in_use_count(env->pkt_pool);
+	env->batcher_paused = true;
+	for (unsigned int i = 0; i < N; i++) {
+		const struct sample *s = small[i % RTE_DIM(small)];
+		enum form f = forms[(i / RTE_DIM(small)) % RTE_DIM(forms)];
+		const uint8_t *body, *w;
+		size_t len, wlen, rlen;
+		struct rp_resp r;
+		uint8_t *req;
+
+		form_body(s, f, &body, &len, &w, &wlen);
+		CU_ASSERT_FATAL(wlen <= 16384);
+		req = build_req(sig_path[s->sig], f, body, len, i % 2, NULL, &rlen);
+		CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+		free(req);
+		CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+		CU_ASSERT_EQUAL_FATAL(r.status, 200);
+		if (rte_mempool_in_use_count(bufs) != 0)
+			pool_used++;
+		charge += (wlen + room - 1) / room * pool_obj_cost(env->pkt_pool);
+		og_wbuf_put(&want[s->sig], w, wlen);
+		CU_ASSERT_FATAL(!want[s->sig].overflow);
+		items[s->sig] += s->items;
+	}
+	/* every record still held: only mbufs, charged at their real size */
+	CU_ASSERT_EQUAL(pool_used, 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_HEAP_BUFFERS), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUFFER_FAIL), 0);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), charge);
+	CU_ASSERT(rte_mempool_in_use_count(env->pkt_pool) - n_pkt0 >= N);
+	CU_ASSERT(d_rcv(OG_RCV_CTR_COPIED_BYTES) > 0);
+	env->batcher_paused = false;
+	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
+		if (want[g].len == 0)
+			continue;
+		expect_backend_keep(g, want[g].data, want[g].len);
+		CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, g), items[g]);
+		og_wbuf_free(&want[g]);
+	}
+	rp_be_clear();
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	end_checks();
+}
+
+/*
+ * A large decoded body (traces-512 gzip, 163 KB) still goes to a pool
+ * buffer referenced in place, held until its batch is delivered; a body
+ * that decodes to just over the small limit too.
+ */
+static void
+test_large_body_pool_buffer(void)
+{
+	const struct sample *s = &samples[2]; /* traces-512 */
+	struct rte_mempool *bufs = rte_mempool_lookup("rut_r_buf");
+	struct rp_conn *c = rp_connect(env);
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_GZIP, s->gz, s->gz_len, false, NULL, &rlen);
+	struct rp_resp r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bufs);
+	env->batcher_paused = true;
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(bufs), 1);
+	/* the pool buffer is charged whole: 1 MiB and its header */
+	CU_ASSERT(og_budget_used(&env->budget) >= (1u << 20));
+	env->batcher_paused = false;
+	expect_backend(OG_OTLP_TRACES, s->pb, s->pb_len);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(bufs), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_HEAP_BUFFERS), 0);
+	free(req);
+	end_checks();
+}
+
 /* ---- suite ---------------------------------------------------------------------------- */
 
 static int
@@ -1403,6 +1519,9 @@ static CU_TestInfo receiver_tests[] = {
 	{ "peer reset or FIN mid-body: no leak", test_abort_mid_body },
 	{ "backend busy (retried) and refusing (counted)", test_backend_busy_refuse },
 	{ "50 connections interleaved", test_many_conns },
+	{ "small gzip/JSON bodies: copied to mbufs, no pool or heap buffer held",
+	  test_small_bodies },
+	{ "large gzip body: a pool buffer referenced in place", test_large_body_pool_buffer },
 	CU_TEST_INFO_NULL,
 };
 
