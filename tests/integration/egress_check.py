@@ -186,12 +186,18 @@ def cmd_watch(argv):
     bad = 0
     peak = {}
     while not os.path.exists(stop):
-        try:
-            m = oc.scrape(url)
-        except OSError as e:
+        m = None
+        for attempt in range(3):  # a loaded machine: the scrape may time out
+            try:
+                m = oc.scrape(url)
+                break
+            except OSError as e:
+                err = e
+                time.sleep(0.5)
+        if m is None:
             if os.path.exists(stop):
                 break
-            fail(f'watch: scrape {n + 1} failed: {e}')
+            fail(f'watch: scrape {n + 1} failed 3 times: {err}')
             break
         n += 1
         bes = oc.backends(m)

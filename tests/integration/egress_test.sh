@@ -261,7 +261,7 @@ print([e for e in json.load(open(sys.argv[1])) if e["name"] + ".pb" == sys.argv[
 wait_queued_zero() {
 	local q
 	for _ in $(seq "${1:-150}"); do
-		q=$(in_ns "$PY" "$ECHECK" queued "$(metrics_url)")
+		q=$(metric_sum otlpgate_items_queued)
 		[ "$q" = 0 ] && return 0
 		sleep 0.2
 	done
@@ -315,7 +315,7 @@ sdk b-tr-pb traces protobuf 0 "$ITEMS"
 sdk b-lo-pbgz logs protobuf 1 "$ITEMS"
 sleep 4
 n503=$(sstat A by_status.503)
-q=$(in_ns "$PY" "$ECHECK" queued "$(metrics_url)")
+q=$(metric_sum otlpgate_items_queued)
 mode A '{"mode":"ok"}'
 sdk_wait
 wait_queued_zero
@@ -333,7 +333,7 @@ sdk c-tr-json traces json 0 "$ITEMS"
 sdk c-me-pb metrics protobuf 0 "$ITEMS"
 sdk_wait
 sleep 2
-q=$(in_ns "$PY" "$ECHECK" queued "$(metrics_url)")
+q=$(metric_sum otlpgate_items_queued)
 cf=$(($(metric_sum otlpgate_egress_connect_failures_total) - cf0))
 mode A '{"mode":"up"}'
 [ "$q" -gt 0 ] || die "nothing queued while the sink was down"
