@@ -501,6 +501,7 @@ listen_input(struct og_tcp_stack *st, struct og_tcp_listener *l, const struct og
 		c->rcv_adv = s->seq + OG_MIN(st->conf.rcv_buf, 65535u);
 		c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 		c->recover = c->iss;
+		c->sack_high = c->iss;
 		{
 			struct og_tcp_opts o = { 0 };
 
@@ -561,6 +562,7 @@ listen_input(struct og_tcp_stack *st, struct og_tcp_listener *l, const struct og
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;
+	c->sack_high = c->iss;
 	apply_syn_opts(c, &s->o);
 	/* RFC 7323 2.2: the window of a SYN is not scaled */
 	c->snd_wnd = s->wnd;
@@ -669,12 +671,38 @@ time_wait_input(struct og_tcp_conn *c, struct seg *s)
 }
 
 /* --- synchronized states (RFC 9293 3.10.7.4) --- */
+/*
+ * RFC 6675 2 (DupAck, HighSACK): whether @p s SACKs octets of ours above
+ * anything SACKed before. Blocks at or below the cumulative ACK (RFC 2883
+ * D-SACK) or beyond what was sent say nothing new and are ignored.
+ */
+static bool
+sack_news(struct og_tcp_conn *c, const struct seg *s)
+{
+	uint32_t base = og_seq_gt(s->ack, c->snd_una) ? s->ack : c->snd_una;
+	uint32_t high = og_seq_gt(c->sack_high, base) ? c->sack_high : base;
+	bool news = false;
+
+	for (unsigned int i = 0; i < s->o.nsack; i++) {
+		uint32_t l = s->o.sack[i][0], r = s->o.sack[i][1];
+
+		if (!og_seq_lt(l, r) || !og_seq_gt(r, base) || og_seq_gt(r, c->snd_max))
+			continue;
+		if (og_seq_gt(r, high)) {
+			high = r;
+			news = true;
+		}
+	}
+	c->sack_high = high;
+	return news;
+}
+
 static void
 process_conn(struct og_tcp_conn *c, struct seg *s)
 {
 	struct og_tcp_stack *st = c->st;
 	uint32_t rcv_wnd, seglen, seq0 = s->seq;
-	bool acceptable, ack_now = false;
+	bool acceptable, ack_now = false, new_sack;
 
 	c->last_rx_us = st->now_us;
 	if (c->state == OG_TCP_SYN_SENT) {
@@ -813,13 +841,21 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 		c->ts_recent = s->o.tsval;
 		c->ts_recent_us = st->now_us;
 	}
+	new_sack = c->sack_ok && s->o.nsack > 0 && sack_news(c, s);
 	if (og_seq_gt(s->ack, c->snd_una)) {
 		ack_advance(c, s->ack);
 		if (c->dead)
 			return;
-	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & OG_TH_FIN) &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd && c->snd_max != c->snd_una) {
-		/* RFC 5681 2: a duplicate ACK */
+	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
+		   ((s->len == 0 && !(s->flags & OG_TH_FIN) &&
+		     (s->wnd << c->snd_wscale) == c->snd_wnd) ||
+		    new_sack)) {
+		/*
+		 * RFC 5681 2: a duplicate ACK; RFC 6675 2: so is an ACK whose
+		 * SACK blocks report octets not SACKed before, even when it
+		 * carries data or a new window (a peer that sends while it
+		 * receives, such as an echo client, never sends pure dup ACKs).
+		 */
 		dup_ack(c);
 	}
 	/* window update (3.10.7.4 fifth step) */

@@ -194,6 +194,7 @@ struct og_tcp_conn {
 	/* send sequence space (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, max_snd_wnd, snd_wl1, snd_wl2;
 	uint32_t cwnd, ssthresh, recover;
+	uint32_t sack_high; /* highest right edge the peer SACKed (RFC 6675 HighSACK) */
 	/* send queue: mbuf segments linked by next from snd_una on */
 	struct rte_mbuf *sq_head, *sq_tail;
 	uint32_t sq_head_off;	 /* bytes of sq_head already acknowledged */

@@ -606,6 +606,7 @@ og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, uint32_t daddr_be, ui
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;
+	c->sack_high = c->iss;
 	/* what we offer in the SYN; apply_syn_opts() settles it on the SYN-ACK */
 	c->ws_ok = 1;
 	c->rcv_wscale = cf->wscale;

@@ -396,6 +396,11 @@ do_inject(struct spec *sp)
 	g.win = sp->win;
 	g.len = sp->len;
 	g.opts = sp->o;
+	/* inbound SACK blocks acknowledge the stack's data: relative to its ISS */
+	for (unsigned int i = 0; i < g.opts.nsack; i++) {
+		g.opts.sack[i][0] = g.opts.sack[i][0] - PEER_ISN + s->iss;
+		g.opts.sack[i][1] = g.opts.sack[i][1] - PEER_ISN + s->iss;
+	}
 	if (sp->ecr_echo)
 		g.opts.tsecr = R->last_tsval;
 	g.bad_csum = sp->bad_csum;
