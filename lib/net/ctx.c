@@ -150,6 +150,10 @@ og_net_ctx_free(struct og_net_ctx *nc)
 	if (nc == NULL)
 		return;
 	og_net_tx_flush(nc);
+	/* what the NIC still refused is not sent any more */
+	for (uint16_t i = 0; i < nc->tx_n; i++)
+		rte_pktmbuf_free(nc->tx_buf[i]);
+	nc->tx_n = 0;
 	net_arp_flush_all(nc);
 #ifdef OG_FAULT_INJECTION
 	rte_pktmbuf_free(nc->rx_held);

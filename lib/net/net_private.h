@@ -13,7 +13,8 @@ extern int og_net_logtype;
 #define NET_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, og_net_logtype, "net: " fmt "\n", ##__VA_ARGS__)
 
-#define NET_TX_BUF	64 /* frames buffered before a forced flush */
+#define NET_TX_BUF	64   /* frames buffered before a forced flush */
+#define NET_TX_CAP	1024 /* frames held while the NIC's TX ring is full */
 #define NET_ARP_PENDING 4  /* packets held per unresolved next hop (RFC 1122 2.3.2.2) */
 #define NET_ARP_PROBES	8  /* slots probed in the ARP hash table */
 
@@ -46,7 +47,7 @@ struct og_net_ctx {
 	uint64_t now_us;
 	og_net_xmit_t xmit;
 	void *xmit_arg;
-	struct rte_mbuf *tx_buf[NET_TX_BUF];
+	struct rte_mbuf *tx_buf[NET_TX_CAP];
 
 	/* ARP */
 	struct rte_mempool *mp;

@@ -2,37 +2,55 @@
 /*
  * Transmit path: next-hop choice, Ethernet header, TX buffering.
  */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 
 #include "net_private.h"
 
+/* Drop frames [from, n) of @p pkts: the NIC did not take them. */
+static void
+tx_drop(struct og_net_ctx *nc, struct rte_mbuf **pkts, uint16_t from, uint16_t n)
+{
+	for (uint16_t i = from; i < n; i++) {
+		nc->stats.ctr[OG_NET_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(pkts[i]);
+		net_drop(nc, pkts[i], OG_NET_DROP_TX_FULL);
+	}
+}
+
 static void
 tx_burst(struct og_net_ctx *nc)
 {
 	struct rte_mbuf **pkts = nc->tx_buf;
-	uint16_t sent = 0;
+	uint16_t sent = 0, got = 1;
 	uint16_t n = nc->tx_n;
 #ifdef OG_FAULT_INJECTION
-	struct rte_mbuf *faulted[2 * NET_TX_BUF + 1];
+	struct rte_mbuf *faulted[2 * NET_TX_CAP + 1];
 
+	/* injected faults apply once: what the NIC refuses here is dropped */
 	n = net_fault_tx(nc, pkts, n, faulted);
-	pkts = faulted;
-#endif
-
-	/*
-	 * A few retries absorb a momentarily full descriptor ring; past that
-	 * the packets are dropped and counted rather than stalling the loop
-	 * (TCP retransmits what it sent).
-	 */
 	for (int tries = 0; sent < n && tries < 4; tries++)
-		sent += nc->xmit(nc->xmit_arg, pkts + sent, (uint16_t)(n - sent));
+		sent += nc->xmit(nc->xmit_arg, faulted + sent, (uint16_t)(n - sent));
 	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
-	for (uint16_t i = sent; i < n; i++) {
-		nc->stats.ctr[OG_NET_CTR_TX_BYTES] -= rte_pktmbuf_pkt_len(pkts[i]);
-		net_drop(nc, pkts[i], OG_NET_DROP_TX_FULL);
-	}
+	tx_drop(nc, faulted, sent, n);
 	nc->tx_n = 0;
+	return;
+#endif
+	/*
+	 * What a full TX ring refuses stays at the head of the buffer, in
+	 * order, and goes first on the next flush (every loop iteration): a
+	 * NIC, or a TAP whose kernel side is slow, that is momentarily full
+	 * costs latency, not a loss that TCP would have to repair by timeout.
+	 */
+	for (int tries = 0; sent < n && got != 0 && tries < 4; tries++) {
+		got = nc->xmit(nc->xmit_arg, pkts + sent, (uint16_t)(n - sent));
+		sent += got;
+	}
+	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
+	if (sent != 0 && sent < n)
+		memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
+	nc->tx_n = (uint16_t)(n - sent);
 }
 
 void
@@ -44,8 +62,16 @@ net_tx_frame(struct og_net_ctx *nc, struct rte_mbuf *m)
 	 */
 	nc->stats.ctr[OG_NET_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
 	m->l2_len = sizeof(struct rte_ether_hdr);
+	if (nc->tx_n == NET_TX_CAP) {
+		tx_burst(nc);
+		if (nc->tx_n == NET_TX_CAP) {
+			/* the backlog is full too: the NIC is not draining */
+			tx_drop(nc, &m, 0, 1);
+			return;
+		}
+	}
 	nc->tx_buf[nc->tx_n++] = m;
-	if (nc->tx_n == NET_TX_BUF)
+	if (nc->tx_n >= NET_TX_BUF && nc->tx_n % NET_TX_BUF == 0)
 		tx_burst(nc);
 }
 

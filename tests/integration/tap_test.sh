@@ -88,10 +88,12 @@ if [ "$MODE" = fault ]; then
 fi
 
 step "start otlpgate in namespace $NS on TAP $IFACE"
-in_ns "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" --file-prefix "$PREFIX" \
+# not through in_ns (a function: & would fork a shell and $! be that
+# shell, not otlpgate); ip netns exec execs the program in its place
+ip netns exec "$NS" "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" --file-prefix "$PREFIX" \
 	--vdev "net_tap0,iface=$IFACE" -- \
 	--port-ip "0=$OG/24" --echo-port $ECHO --discard-port $DISCARD \
-	--telemetry "127.0.0.1:$TPORT" --mbufs 32767 "${EXTRA[@]}" >"$LOG" 2>&1 &
+	--telemetry "127.0.0.1:$TPORT" --mbufs 32767 --idle-sleep 50 "${EXTRA[@]}" >"$LOG" 2>&1 &
 OG_PID=$!
 for _ in $(seq 100); do
 	in_ns ip link show "$IFACE" >/dev/null 2>&1 && grep -q "running on" "$LOG" && break

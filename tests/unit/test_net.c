@@ -480,14 +480,34 @@ test_output_resolves(void)
 	og_net_output_burst(nc, pk, 1);
 	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_NO_ROUTE], 1);
 
-	/* the NIC refuses: counted, not leaked */
+	/* the NIC refuses: the frame waits for the next flush, not dropped */
 	cap_clear();
-	xmit_refuse = 1;
+	xmit_refuse = UINT16_MAX;
 	pk[0] = tcp_out_pkt(ip4("192.0.2.9"));
 	og_net_output_burst(nc, pk, 1);
 	og_net_tx_flush(nc);
-	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 1);
+	CU_ASSERT_EQUAL(n_cap, 0);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 0);
+	xmit_refuse = 0;
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(n_cap, 1);
+	CU_ASSERT_EQUAL(s->ctr[OG_NET_CTR_TX_PKTS], 7);
+
+	/* a NIC that never drains: beyond the 1024-frame backlog, frames are
+	 * dropped and counted; the held ones are freed with the context */
+	cap_clear();
+	xmit_refuse = UINT16_MAX;
+	for (unsigned int i = 0; i < 1024 + 3; i++) {
+		pk[0] = tcp_out_pkt(ip4("192.0.2.9"));
+		og_net_output_burst(nc, pk, 1);
+	}
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(n_cap, 0);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 3);
+	CU_ASSERT_EQUAL(s->ctr[OG_NET_CTR_TX_PKTS], 7);
 	og_net_ctx_free(nc);
+	xmit_refuse = 0;
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0);
 }
 
 static void
@@ -567,7 +587,7 @@ suite_init(void)
 	snprintf(prefix, sizeof(prefix), "test_net_%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
-	mp = rte_pktmbuf_pool_create("test_net", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	mp = rte_pktmbuf_pool_create("test_net", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     SOCKET_ID_ANY);
 	return mp == NULL ? -1 : 0;
 }
