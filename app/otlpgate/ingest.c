@@ -19,6 +19,7 @@
 #include "app.h"
 #include "og_backend_file.h"
 #include "og_backend_null.h"
+#include "og_backend_otlp_http.h"
 #include "og_otlp.h"
 #include "og_telemetry.h"
 
@@ -53,6 +54,7 @@ app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_b
 	}
 	og_backend_register(&og_backend_file_ops);
 	og_backend_register(&og_backend_null_ops);
+	og_backend_register(&og_backend_otlp_http_ops);
 	for (unsigned int i = 0; i < o->n_backends; i++) {
 		backends[i] = og_backend_create(o->backends[i], (uint16_t)i);
 		if (backends[i] == NULL) {
@@ -79,6 +81,23 @@ app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_b
 	return 0;
 }
 
+/*
+ * The source address toward @p daddr_be: the --port-ip address whose subnet
+ * holds it, else the first port's (lib/net routes through --gateway).
+ */
+static uint32_t
+backend_src_addr(const struct app_opts *o, uint32_t daddr_be)
+{
+	for (unsigned int p = 0; p < o->n_ports && daddr_be != 0; p++) {
+		uint8_t len = o->ports[p].prefix_len;
+		uint32_t mask = len == 0 ? 0 : htonl(~0u << (32 - len));
+
+		if ((o->ports[p].addr_be & mask) == (daddr_be & mask))
+			return o->ports[p].addr_be;
+	}
+	return o->n_ports > 0 ? o->ports[0].addr_be : 0;
+}
+
 int
 app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_mempool *mp,
 		 struct rte_mempool *ref_mp)
@@ -103,6 +122,22 @@ app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_memp
 	lc->batcher = og_batcher_create(&bc);
 	if (lc->batcher == NULL)
 		return -ENOMEM;
+	/* backends that talk to the network use this lcore's stack (egress) */
+	for (unsigned int i = 0; i < n_backends; i++) {
+		struct og_backend_env env = {
+			.tcp = lc->tcp,
+			.src_addr_be = backend_src_addr(o, og_backend_otlp_http_daddr(backends[i])),
+			.hdr_pool = mp,
+			.ref_pool = ref_mp,
+			.socket = bc.socket,
+		};
+
+		err = og_backend_attach(backends[i], &env);
+		if (err != 0) {
+			APP_LOG(ERR, "--backend %s: %s", backends[i]->name, strerror(-err));
+			return err;
+		}
+	}
 
 	snprintf(name, sizeof(name), "og_r%u", lc->lcore_id);
 	rc.name = name;
@@ -155,6 +190,8 @@ app_ingest_register_metrics(void)
 	rc = og_telemetry_register_pipeline(backends, n_backends, &budget);
 	if (rc == 0)
 		rc = og_telemetry_register_receiver(rcvs, n_rcvs);
+	if (rc == 0)
+		rc = og_backend_otlp_http_register_metrics();
 	if (rc == 0)
 		rc = og_metric_register(
 			"otlpgate_pipeline_ring_records",

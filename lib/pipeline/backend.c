@@ -82,6 +82,14 @@ og_backend_create(const char *uri, uint16_t idx)
 	return be;
 }
 
+int
+og_backend_attach(struct og_backend *be, const struct og_backend_env *env)
+{
+	if (be == NULL || env == NULL)
+		return -EINVAL;
+	return be->ops->attach != NULL ? be->ops->attach(be, env) : 0;
+}
+
 void
 og_backend_destroy(struct og_backend *be)
 {

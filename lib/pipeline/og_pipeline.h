@@ -127,6 +127,15 @@ void og_backend_unregister_all(void);
  */
 struct og_backend *og_backend_create(const char *uri, uint16_t idx);
 
+/**
+ * Give a backend the network of the lcore that polls it (its TCP stack,
+ * source address and pools), before its first batch. Drivers without an
+ * attach operation ignore it.
+ *
+ * @return 0, or the driver's -errno (-EINVAL for a NULL argument).
+ */
+int og_backend_attach(struct og_backend *be, const struct og_backend_env *env);
+
 /** Destroy a backend (after its batcher drained). NULL is accepted. */
 void og_backend_destroy(struct og_backend *be);
 

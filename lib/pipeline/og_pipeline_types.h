@@ -21,6 +21,7 @@ struct rte_mempool;
 struct rte_ring;
 struct og_backend;
 struct og_batcher;
+struct og_tcp_stack;
 
 /** Pieces a record holds without a separate array. */
 #define OG_REC_INLINE_PIECES 16
@@ -110,6 +111,20 @@ enum og_batch_outcome {
 };
 
 /**
+ * What a driver that talks to the network gets from the lcore that runs its
+ * batcher (og_backend_attach()): that lcore's TCP stack, a source address
+ * and the pools to build request chains from. Valid until the backend is
+ * destroyed.
+ */
+struct og_backend_env {
+	struct og_tcp_stack *tcp;      /**< the lcore's stack (lib/tcp) */
+	uint32_t src_addr_be;	       /**< local address for active opens */
+	struct rte_mempool *hdr_pool;  /**< direct mbufs: request heads, framing */
+	struct rte_mempool *ref_pool;  /**< indirect mbufs referencing record bodies */
+	int socket;		       /**< NUMA socket of the lcore */
+};
+
+/**
  * A backend driver. Every function runs on the batching lcore that owns the
  * backend, except create/destroy (control path). A driver completes each
  * batch it took exactly once with og_batch_complete().
@@ -127,6 +142,9 @@ struct og_backend_ops {
 	void (*poll)(struct og_backend *be, uint64_t now_us);
 	/** Release everything; called after a drain (nothing in flight). */
 	void (*destroy)(struct og_backend *be);
+	/** Optional: take the network of the lcore that will poll it (called
+	 *  once, before the first submit). 0 or -errno. */
+	int (*attach)(struct og_backend *be, const struct og_backend_env *env);
 };
 
 /** A configured backend (og_backend_create()). */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the otlp-http backend, shared by its .c files only.
+ */
+#ifndef OHTTP_PRIVATE_H
+#define OHTTP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "og_backend_otlp_http.h"
+#include "og_http.h"
+#include "og_tcp.h"
+
+extern int og_ohttp_logtype;
+#define OH_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, og_ohttp_logtype, "otlp-http: " fmt "\n", ##__VA_ARGS__)
+
+#define OH_MAX_CONNS	   16	/* connections per backend */
+#define OH_MAX_INFLIGHT	   64	/* batches a backend holds at once */
+#define OH_RESP_KEEP	   4096 /* response body bytes kept (partial_success, messages) */
+#define OH_MSG_MAX	   200	/* bytes of a refusal's body logged and reported */
+#define OH_EXTRA_MAX	   1024 /* extra header lines, in total */
+#define OH_PATH_MAX	   256
+#define OH_BACKOFF_BASE_US 100000ull   /* retry backoff: 100 ms ... */
+#define OH_BACKOFF_CAP_US  30000000ull /* ... to 30 s, full jitter */
+#define OH_BREAKER_FAILS   5	       /* consecutive failures that open the breaker */
+#define OH_BREAKER_BASE_US 1000000ull  /* first open period; doubles up to the cap */
+
+struct ohttp;
+
+/* A batch the backend took: waiting (conn < 0) or on a connection. */
+struct oh_slot {
+	struct og_batch *b;
+	uint64_t seq;		/* order taken: oldest first */
+	uint64_t not_before_us; /* retry time */
+	uint32_t tries;		/* failed attempts so far */
+	int16_t conn;		/* connection carrying it, -1 when waiting */
+	bool used;
+};
+
+enum oh_cstate {
+	OH_DOWN = 0,   /* no connection; reconnect at retry_at_us */
+	OH_CONNECTING, /* SYN sent */
+	OH_READY,      /* established: idle, or carrying one request */
+	OH_CLOSING,    /* closing after the peer's FIN or Connection: close */
+};
+
+struct oh_conn {
+	struct ohttp *o;
+	struct og_tcp_conn *c;
+	enum oh_cstate st;
+	uint16_t idx;
+	bool up;	 /* counted in conns_up */
+	bool timed_out;	 /* aborted by us for timeout_ms */
+	bool probe;	 /* its request is the half-open breaker's probe */
+	bool deliberate; /* aborted by us after an early answer: not a failure */
+	bool head_seen;
+	struct oh_slot *req;	  /* the request it carries, or NULL */
+	struct rte_mbuf *pending; /* rest of the request not yet taken by TCP */
+	uint64_t started_us;	  /* connect or request start */
+	uint64_t retry_at_us;	  /* when DOWN: next connect */
+	uint32_t fails;		  /* consecutive connection failures (backoff) */
+	struct og_http_resp_parser rp;
+	uint32_t body_len;
+	bool body_trunc;
+	uint8_t body[OH_RESP_KEEP];
+};
+
+struct ohttp {
+	struct og_backend *be;
+	uint32_t daddr_be;
+	uint16_t dport_be;
+	char host[32];
+	char path[OG_OTLP_SIGNAL_MAX][OH_PATH_MAX];
+	char extra[OH_EXTRA_MAX];
+	uint32_t n_conns;
+	uint32_t max_inflight;
+	uint64_t timeout_us;
+	bool gzip;
+	bool attached;
+	bool destroying;
+	struct og_backend_env env;
+	uint64_t now_us;
+	uint64_t mono0_us; /* now_us when unix0_s was read */
+	uint64_t unix0_s;
+	uint64_t seq;
+	uint32_t n_taken;
+	struct oh_slot slots[OH_MAX_INFLIGHT];
+	/* circuit breaker */
+	enum og_ohttp_breaker breaker;
+	uint32_t consec_fails;
+	uint32_t opens_in_row;
+	uint64_t breaker_until_us;
+	bool probe_out;
+	/* gzip (ISA-L), allocated at create */
+	void *zs;
+	uint8_t *level_buf;
+	/* log rate limit: 5 lines a second */
+	uint64_t log_sec;
+	uint32_t log_n;
+	struct og_ohttp_stats stats;
+	struct oh_conn conns[OH_MAX_CONNS];
+};
+
+/* ohttp_uri.c: parse "//ADDR:PORT[/base][?query]" into @p o (0 or -EINVAL, logged). */
+int oh_uri_parse(struct ohttp *o, const char *rest);
+
+/* ohttp_stats.c: the backends alive, for the metrics' collectors. */
+void oh_registry_add(struct ohttp *o);
+void oh_registry_del(struct ohttp *o);
+
+#endif /* OHTTP_PRIVATE_H */
