@@ -117,11 +117,11 @@ enum og_batch_outcome {
  * destroyed.
  */
 struct og_backend_env {
-	struct og_tcp_stack *tcp;      /**< the lcore's stack (lib/tcp) */
-	uint32_t src_addr_be;	       /**< local address for active opens */
-	struct rte_mempool *hdr_pool;  /**< direct mbufs: request heads, framing */
-	struct rte_mempool *ref_pool;  /**< indirect mbufs referencing record bodies */
-	int socket;		       /**< NUMA socket of the lcore */
+	struct og_tcp_stack *tcp;     /**< the lcore's stack (lib/tcp) */
+	uint32_t src_addr_be;	      /**< local address for active opens */
+	struct rte_mempool *hdr_pool; /**< direct mbufs: request heads, framing */
+	struct rte_mempool *ref_pool; /**< indirect mbufs referencing record bodies */
+	int socket;		      /**< NUMA socket of the lcore */
 };
 
 /**
