@@ -106,13 +106,18 @@ in_ns ip link set lo up
 
 # start_og NAME [otlpgate options]: one instance on the TAP (a new one each
 # time: the TAP goes away with the process), reachable once this returns.
+# --idle-sleep: the lcore sleeps 50 us after an idle loop iteration, so a
+# busy-polling otlpgate does not starve the clients on a small machine.
 start_og() {
 	local name=$1
 	shift
 	LOG=$WORK/$name.log
-	in_ns "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" \
+	# Not through in_ns: a shell function run with & is a forked subshell,
+	# so $! would be that shell and SIGTERM would kill it (exit status 143)
+	# and leave otlpgate running. ip netns exec execs otlpgate in place.
+	ip netns exec "$NS" "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" \
 		--file-prefix "$PREFIX-$name" --vdev "net_tap0,iface=$IFACE" -- \
-		--port-ip "0=$OG/24" --telemetry "127.0.0.1:$TPORT" "$@" >"$LOG" 2>&1 &
+		--port-ip "0=$OG/24" --telemetry "127.0.0.1:$TPORT" --idle-sleep 50 "$@" >"$LOG" 2>&1 &
 	OG_PID=$!
 	for _ in $(seq 150); do
 		in_ns ip link show "$IFACE" >/dev/null 2>&1 && grep -q "running on" "$LOG" && break
@@ -120,6 +125,8 @@ start_og() {
 		sleep 0.2
 	done
 	grep -q "running on" "$LOG" || die "otlpgate ($name) did not start"
+	[ "$(readlink "/proc/$OG_PID/exe")" = "$(readlink -f "$OTLPGATE")" ] ||
+		die "pid $OG_PID is $(readlink "/proc/$OG_PID/exe"), not otlpgate"
 	# The TAP PMD gives the kernel side the port's own MAC: give the kernel
 	# a different one, as a real neighbour would have.
 	in_ns ip link set "$IFACE" address 02:00:00:00:$(printf %02x $X):01
