@@ -13,10 +13,11 @@ extern int og_net_logtype;
 #define NET_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, og_net_logtype, "net: " fmt "\n", ##__VA_ARGS__)
 
-#define NET_TX_BUF	64   /* frames buffered before a forced flush */
-#define NET_TX_CAP	1024 /* frames held while the NIC's TX ring is full */
-#define NET_ARP_PENDING 4  /* packets held per unresolved next hop (RFC 1122 2.3.2.2) */
-#define NET_ARP_PROBES	8  /* slots probed in the ARP hash table */
+#define NET_TX_BUF	64     /* frames buffered before a forced flush */
+#define NET_TX_CAP	1024   /* frames held while the NIC's TX ring is full */
+#define NET_TX_STUCK_US 100000 /* no frame taken for this long: drop the head one */
+#define NET_ARP_PENDING 4      /* packets held per unresolved next hop (RFC 1122 2.3.2.2) */
+#define NET_ARP_PROBES	8      /* slots probed in the ARP hash table */
 
 enum arp_state {
 	ARP_FREE = 0,
@@ -44,6 +45,7 @@ struct og_net_ctx {
 	struct rte_ether_addr mac;
 	bool rx_ip_cksum;
 	uint16_t tx_n;
+	uint64_t tx_stuck_us; /* 1 + when the NIC last refused everything; 0: moving */
 	uint64_t now_us;
 	og_net_xmit_t xmit;
 	void *xmit_arg;

@@ -48,6 +48,20 @@ tx_burst(struct og_net_ctx *nc)
 		sent += got;
 	}
 	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
+	if (sent != 0 || n == 0) {
+		nc->tx_stuck_us = 0;
+	} else if (nc->tx_stuck_us == 0) {
+		nc->tx_stuck_us = nc->now_us + 1;
+	} else if (nc->now_us > nc->tx_stuck_us + NET_TX_STUCK_US) {
+		/*
+		 * The NIC has taken nothing for a long while: the frame at
+		 * the head may be one it will never take. Drop it so the
+		 * rest are not held behind it.
+		 */
+		tx_drop(nc, pkts, 0, 1);
+		sent = 1;
+		nc->tx_stuck_us = 0;
+	}
 	if (sent != 0 && sent < n)
 		memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
 	nc->tx_n = (uint16_t)(n - sent);

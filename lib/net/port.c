@@ -111,9 +111,18 @@ og_port_init(uint16_t port_id, uint16_t n_queues, struct rte_mempool *mp,
 			ec.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 			pi->rx_tcp_cksum = true;
 		}
-		/* lib/tcp needs both or neither: one flag set per packet. */
+		/*
+		 * lib/tcp needs both or neither: one flag set per packet.
+		 * net_tap "offloads" in software by adding up each segment's
+		 * raw sum on its own, which is wrong when a segment before
+		 * the last has an odd length (an HTTP head mbuf in front of
+		 * zero-copy body segments): the kernel drops such frames as
+		 * bad checksums. lib/tcp's own checksum covers chains right.
+		 */
+		bool tx_cksum_broken = strcmp(info.driver_name, "net_tap") == 0;
+
 		if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) &&
-		    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) {
+		    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && !tx_cksum_broken) {
 			ec.txmode.offloads |=
 				RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 			pi->tx_ip_cksum = true;

@@ -220,6 +220,24 @@ conn_opts(struct og_tcp_conn *c, struct og_tcp_opts *o, uint8_t flags)
 		fill_sack(c, o);
 }
 
+/*
+ * Payload bytes a segment may carry now. The MSS we settled on leaves room
+ * for the timestamp option only; while our ACKs carry SACK blocks (data
+ * queued out of order), the options grow by up to the rest of the 40-byte
+ * option space, and data + options must stay within the peer's MSS
+ * (RFC 9293 3.7.1, RFC 6691 2): a full-size segment would otherwise exceed
+ * the path MTU (a link that enforces it drops the frame every time).
+ */
+static uint32_t
+seg_room(const struct og_tcp_conn *c)
+{
+	uint32_t sack_room = 40 - (c->ts_ok ? 12 : 0);
+
+	if (!c->sack_ok || c->ooo_head == NULL || c->mss <= sack_room + 64)
+		return c->mss;
+	return c->mss - sack_room;
+}
+
 /* An ACK goes out: the delayed ACK is no longer owed. */
 static void
 ack_sent(struct og_tcp_conn *c)
@@ -389,12 +407,12 @@ og_tcp_output(struct og_tcp_conn *c)
 			}
 			break;
 		}
-		len = OG_MIN(unsent, (uint32_t)c->mss);
+		len = OG_MIN(unsent, seg_room(c));
 		if (unsent > 0)
 			len = OG_MIN(len, wnd - flight);
 		/* RFC 9293 3.8.6.2.1 sender SWS avoidance: no small segment while data is in flight
 		 */
-		if (len < c->mss && len < unsent && flight > 0 && len < c->max_snd_wnd / 2)
+		if (len < seg_room(c) && len < unsent && flight > 0 && len < c->max_snd_wnd / 2)
 			break;
 		fin = fin_pending && len == unsent;
 		if (send_range(c, c->snd_nxt, c->sq_cur, c->sq_cur_off, len, fin, len == unsent) !=
@@ -430,7 +448,7 @@ og_tcp_output(struct og_tcp_conn *c)
 void
 og_tcp_retransmit_una(struct og_tcp_conn *c)
 {
-	uint32_t len = OG_MIN(c->sq_bytes, (uint32_t)c->mss);
+	uint32_t len = OG_MIN(c->sq_bytes, seg_room(c));
 	bool fin = c->shut_wr && !c->fin_acked && len == c->sq_bytes &&
 		   og_seq_gt(c->snd_max, c->snd_una + c->sq_bytes);
 

@@ -505,6 +505,25 @@ test_output_resolves(void)
 	CU_ASSERT_EQUAL(n_cap, 0);
 	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 3);
 	CU_ASSERT_EQUAL(s->ctr[OG_NET_CTR_TX_PKTS], 7);
+
+	/* nothing taken for more than 100 ms: the head frame is given up so
+	 * that one frame the NIC never takes cannot hold the others */
+	og_net_timers_run(nc, 2000000);
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 4);
+	og_net_timers_run(nc, 2050000);
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 4);
+	og_net_timers_run(nc, 2120000);
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 4);
+	og_net_timers_run(nc, 2200000);
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(s->drop[OG_NET_DROP_TX_FULL], 5);
+	xmit_refuse = 0;
+	og_net_tx_flush(nc);
+	CU_ASSERT_EQUAL(s->ctr[OG_NET_CTR_TX_PKTS], 7 + 1022);
+	cap_clear();
 	og_net_ctx_free(nc);
 	xmit_refuse = 0;
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0);
