@@ -69,7 +69,12 @@ og_backend_create(const char *uri, uint16_t idx)
 	be->ops = ops;
 	be->idx = idx;
 	/* the name is a Prometheus label value: keep it free of escapes */
-	snprintf(be->name, sizeof(be->name), "%s", uri);
+	/*
+	 * Without the query: it may hold credentials (an otlp-http
+	 * header=Authorization:...) that must not reach metrics or logs,
+	 * and options are not part of a backend's identity.
+	 */
+	snprintf(be->name, sizeof(be->name), "%.*s", (int)strcspn(uri, "?"), uri);
 	for (char *c = be->name; *c; c++)
 		if (*c == '"' || *c == '\\' || *c == '\n')
 			*c = '_';
