@@ -150,9 +150,10 @@ struct og_backend_ops {
 /** A configured backend (og_backend_create()). */
 struct og_backend {
 	const struct og_backend_ops *ops;
-	char name[128];	   /**< label value: the URI without its query, quotes and backslashes replaced */
-	uint16_t idx;	   /**< index in the stats arrays, < OG_MAX_BACKENDS */
-	void *priv;	   /**< the driver's */
+	char name[128]; /**< label value: the URI without its query, quotes and backslashes replaced
+			 */
+	uint16_t idx;	/**< index in the stats arrays, < OG_MAX_BACKENDS */
+	void *priv;	/**< the driver's */
 	uint64_t inflight; /**< batches taken and not completed (atomic) */
 };
 
