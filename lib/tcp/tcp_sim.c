@@ -29,6 +29,17 @@ struct og_tcp_sim {
 
 static int eal_done;
 
+/*
+ * EAL makes /var/run/dpdk/<prefix> (empty with --no-shconf) and leaves it:
+ * a test removes what it creates, so the directory goes at exit.
+ */
+static void
+sim_eal_exit(void)
+{
+	rte_eal_cleanup();
+	rmdir(rte_eal_get_runtime_dir());
+}
+
 int
 og_tcp_sim_eal_init(unsigned int mem_mb)
 {
@@ -45,6 +56,7 @@ og_tcp_sim_eal_init(unsigned int mem_mb)
 	if (rte_eal_init((int)OG_ARRAY_SIZE(argv) - 1, argv) < 0)
 		return -rte_errno;
 	eal_done = 1;
+	atexit(sim_eal_exit);
 	return 0;
 }
 
