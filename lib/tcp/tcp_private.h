@@ -271,12 +271,33 @@ og_tcp_ooo(const struct og_tcp_stack *st, struct rte_mbuf *m)
 static inline uint16_t
 og_tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off)
 {
-	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - l4_off, sum;
-	uint16_t raw;
+	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - l4_off, sum = 0, done = 0;
 
-	if (rte_raw_cksum_mbuf(m, l4_off, l4_len, &raw) != 0)
+	/*
+	 * Not rte_raw_cksum_mbuf(): DPDK 22.11's truncates a segment's
+	 * 32-bit partial sum to 16 bits before byte-swapping it for an odd
+	 * offset, losing its carries, so a chain with an odd-length segment
+	 * before a long one got a wrong checksum (an HTTP head in front of
+	 * zero-copy body segments). Each partial sum is folded first here;
+	 * folding and byte-swapping commute in one's-complement arithmetic
+	 * (RFC 1071 2(B)).
+	 */
+	while (m != NULL && l4_off >= m->data_len) {
+		l4_off -= m->data_len;
+		m = m->next;
+	}
+	for (; m != NULL && done < l4_len; m = m->next, l4_off = 0) {
+		uint32_t n = RTE_MIN((uint32_t)m->data_len - l4_off, l4_len - done);
+		uint16_t part = __rte_raw_cksum_reduce(
+			__rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, l4_off), n, 0));
+
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+	}
+	if (done != l4_len)
 		return 0;
-	sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum += rte_ipv4_phdr_cksum(ip, 0);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
