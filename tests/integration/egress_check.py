@@ -138,7 +138,9 @@ def cmd_verify(argv):
             sampledir = argv[i + 1]
             i += 2
         elif argv[i] == '--sink':
-            sinks.append(tuple(argv[i + 1:i + 4]))
+            d, be, ctl = argv[i + 1:i + 4]
+            # the backend label is the URI without its query (docs/backends.md)
+            sinks.append((d, be.split('?', 1)[0], ctl))
             i += 4
         else:
             raise ValueError(f'unknown argument {argv[i]}')
