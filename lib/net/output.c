@@ -26,7 +26,8 @@ tx_burst(struct og_net_ctx *nc)
 	uint16_t sent = 0, got = 1;
 	uint16_t n = nc->tx_n;
 #ifdef OG_FAULT_INJECTION
-	struct rte_mbuf *faulted[2 * NET_TX_CAP + 1];
+	/* n <= NET_TX_BUF here: the buffer is emptied on every burst */
+	struct rte_mbuf *faulted[2 * NET_TX_BUF + 1];
 
 	/* injected faults apply once: what the NIC refuses here is dropped */
 	n = net_fault_tx(nc, pkts, n, faulted);
@@ -35,8 +36,8 @@ tx_burst(struct og_net_ctx *nc)
 	nc->stats.ctr[OG_NET_CTR_TX_PKTS] += sent;
 	tx_drop(nc, faulted, sent, n);
 	nc->tx_n = 0;
-	return;
-#endif
+	(void)got;
+#else
 	/*
 	 * What a full TX ring refuses stays at the head of the buffer, in
 	 * order, and goes first on the next flush (every loop iteration): a
@@ -65,6 +66,7 @@ tx_burst(struct og_net_ctx *nc)
 	if (sent != 0 && sent < n)
 		memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
 	nc->tx_n = (uint16_t)(n - sent);
+#endif
 }
 
 void
