@@ -299,6 +299,10 @@ test_rotation(void)
 	snprintf(uri, sizeof(uri), "file://%s?max_bytes=60000&fsync=1", dir);
 	be = og_backend_create(uri, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	/* the label is the URI without its query (options, credentials) */
+	CU_ASSERT(strchr(be->name, '?') == NULL);
+	CU_ASSERT_EQUAL(strncmp(be->name, uri, strlen(be->name)), 0);
+	CU_ASSERT_EQUAL(strlen(be->name), strcspn(uri, "?"));
 	/* 64 spans each: one record per batch, 20.5 KB: two batches per file */
 	bt = batcher("rot", &be, 1, 64, 1 << 20);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
