@@ -113,8 +113,10 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 	struct og_backend *be = b->be;
 	unsigned int sig = b->sig;
 	uint64_t rej = o == OG_BATCH_OK ? OG_MIN(rejected_items, b->items) : b->items;
+	uint64_t now_us = pipe_batcher_now(b->owner);
 
 	/* the end of these items' road for this backend (DESIGN.md §3) */
+	pipe_acct_begin(st);
 	pipe_add(st, &st->be[OG_PIPE_BE_ITEMS_EXPORTED][be->idx][sig], b->items - rej);
 	pipe_add(st, &st->be[OG_PIPE_BE_ITEMS_BACKEND_REJECTED][be->idx][sig], rej);
 	pipe_sub(st, &st->be[OG_PIPE_BE_ITEMS_QUEUED][be->idx][sig], b->items);
@@ -122,6 +124,7 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 		pipe_add(st, &st->be[OG_PIPE_BE_BACKEND_WRITES][be->idx][sig], 1);
 	else
 		pipe_add(st, &st->be[OG_PIPE_BE_BACKEND_ERRORS][be->idx][sig], 1);
+	pipe_acct_end(st);
 	/* accepted data lost: always logged, with the backend's words */
 	if (rej)
 		PIPE_LOG(WARNING, "backend '%s' rejected %" PRIu64 " of %" PRIu64 " %s: %s",
@@ -131,6 +134,9 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		struct og_rec *r = b->recs[i];
 
+		/* the request's trip, arrival to this backend's 2xx (issue 5) */
+		if (o == OG_BATCH_OK && now_us >= r->arrival_us)
+			pipe_count_e2e(st, be->idx, now_us - r->arrival_us);
 		if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
 			og_rec_free(r);
 	}

@@ -41,6 +41,7 @@ struct og_batcher {
 	uint64_t timeout_us;
 	uint32_t n_be;
 	uint64_t inflight; /* batches taken by backends, not completed (atomic) */
+	uint64_t now_us;   /* of the latest run; read by completing threads */
 	/* records dequeued but not yet placed with every backend */
 	struct og_rec *stash[BURST];
 	uint32_t stash_pos, stash_n;
@@ -125,16 +126,19 @@ og_batcher_enqueue(struct og_batcher *bt, struct og_rec *r)
 	 * visible to the batching lcore, so the invariant holds at any time.
 	 */
 	r->refs = bt->n_be;
+	pipe_acct_begin(st);
 	for (uint32_t i = 0; i < bt->n_be; i++)
 		pipe_add(st, &st->be[OG_PIPE_BE_ITEMS_QUEUED][bt->be[i].be->idx][r->sig], r->items);
 	if (og_unlikely(rte_ring_sp_enqueue(bt->ring, r) != 0)) {
 		for (uint32_t i = 0; i < bt->n_be; i++)
 			pipe_sub(st, &st->be[OG_PIPE_BE_ITEMS_QUEUED][bt->be[i].be->idx][r->sig],
 				 r->items);
+		pipe_acct_end(st);
 		r->refs = 0;
 		pipe_add(st, &st->lc[OG_PIPE_LC_RING_FULL], 1);
 		return -ENOBUFS;
 	}
+	pipe_acct_end(st);
 	pipe_add(st, &st->sig[OG_PIPE_SIG_REQUESTS_ACCEPTED][r->sig], 1);
 	return 0;
 }
@@ -275,7 +279,10 @@ take_records(struct og_batcher *bt, uint64_t now_us)
 static unsigned int
 service(struct og_batcher *bt, uint64_t now_us, bool drain)
 {
-	unsigned int work = take_records(bt, now_us);
+	unsigned int work;
+
+	__atomic_store_n(&bt->now_us, now_us, __ATOMIC_RELAXED);
+	work = take_records(bt, now_us);
 
 	for (uint32_t i = 0; i < bt->n_be; i++) {
 		struct be_state *s = &bt->be[i];
@@ -295,6 +302,12 @@ service(struct og_batcher *bt, uint64_t now_us, bool drain)
 			s->be->ops->poll(s->be, now_us);
 	}
 	return work;
+}
+
+uint64_t
+pipe_batcher_now(const struct og_batcher *bt)
+{
+	return __atomic_load_n(&bt->now_us, __ATOMIC_RELAXED);
 }
 
 unsigned int

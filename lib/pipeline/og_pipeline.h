@@ -216,8 +216,22 @@ void og_batcher_free(struct og_batcher *b);
 /** The counters of @p lcore (RTE_MAX_LCORE: the slot of non-EAL threads). */
 const struct og_pipe_stats *og_pipeline_stats(unsigned int lcore);
 
-/** Sum every lcore's counters into @p out (control thread). */
+/**
+ * Sum every lcore's counters into @p out (control thread). Each lcore's slot
+ * is copied between accounting sections (og_pipe_acct_begin()), so the
+ * invariant of DESIGN.md §3 holds in the sum at any moment.
+ */
 void og_pipe_stats_sum(struct og_pipe_stats *out);
+
+/**
+ * Open / close an accounting section on the calling thread: updates made in
+ * between (which balance each other: an item received and queued, a batch
+ * exported and no longer queued) are seen by og_pipe_stats_sum() all or
+ * none. Sections nest; a seqlock on the lcore's own slot, so a few stores on
+ * the dataplane (non-EAL threads share a slot behind a lock).
+ */
+void og_pipe_acct_begin(void);
+void og_pipe_acct_end(void);
 
 /** Zero every lcore's counters (tests, before anything runs). */
 void og_pipe_stats_reset(void);
@@ -243,6 +257,8 @@ bool og_pipe_metric_is_gauge(const char *name);
 /** Upper bound of histogram bucket @p i (UINT64_MAX for +Inf). */
 uint64_t og_pipe_hist_items_bound(unsigned int i);
 uint64_t og_pipe_hist_bytes_bound(unsigned int i);
+/** Upper bound (µs) of end-to-end latency bucket @p i; UINT64_MAX for +Inf. */
+uint64_t og_pipe_hist_e2e_bound(unsigned int i);
 
 /**
  * Check DESIGN.md §3 on summed counters: for each of the first

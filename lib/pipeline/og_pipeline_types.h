@@ -155,6 +155,9 @@ struct og_backend {
 	uint16_t idx;	/**< index in the stats arrays, < OG_MAX_BACKENDS */
 	void *priv;	/**< the driver's */
 	uint64_t inflight; /**< batches taken and not completed (atomic) */
+	/** Body bytes the driver wrote rather than referenced (egress gzip),
+	 *  summed into otlpgate_copied_bytes_total (atomic). */
+	uint64_t copied_bytes;
 };
 
 /** Settings of og_batcher_create(); zero fields take the defaults. */
@@ -195,7 +198,12 @@ enum og_pipe_lc_ctr {
 #define OG_PIPE_HIST_ITEMS_BOUNDS 1, 10, 100, 1000, 10000, 100000
 #define OG_PIPE_HIST_BYTES_BOUNDS 1024, 16384, 65536, 262144, 1048576, 4194304, 16777216
 #define OG_PIPE_HIST_ITEMS_N	  7 /**< buckets, +Inf included */
-#define OG_PIPE_HIST_BYTES_N	  8
+/** Upper bounds (µs) of the end-to-end latency histogram's buckets. */
+#define OG_PIPE_HIST_E2E_BOUNDS                                                                \
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, \
+		2500000, 5000000, 10000000, 30000000
+#define OG_PIPE_HIST_E2E_N   18
+#define OG_PIPE_HIST_BYTES_N 8
 
 /**
  * A fixed-bucket histogram: @c bucket[i] counts observations <= bound i and
@@ -223,6 +231,23 @@ struct og_pipe_stats {
 	uint64_t flushed[OG_MAX_BACKENDS][OG_OTLP_SIGNAL_MAX][OG_PIPE_TRIGGER_MAX];
 	struct og_pipe_hist batch_items[OG_OTLP_SIGNAL_MAX];
 	struct og_pipe_hist batch_bytes[OG_OTLP_SIGNAL_MAX];
+	/**
+	 * Per backend: each request's time from its first byte's arrival to the
+	 * backend's acknowledgement (2xx) of the batch that carried it, in µs
+	 * of the batching lcore's clock (og_batcher_run()'s now_us).
+	 */
+	struct {
+		uint64_t bucket[OG_PIPE_HIST_E2E_N];
+		uint64_t sum;
+		uint64_t count;
+	} e2e[OG_MAX_BACKENDS];
+	/*
+	 * Not summed: a sequence count (odd while an accounting section is
+	 * open, og_pipe_acct_begin()) so readers copy the slot consistently,
+	 * and the owner's nesting depth.
+	 */
+	uint64_t seq;
+	uint32_t depth;
 } __rte_cache_aligned;
 
 #endif /* OG_PIPELINE_TYPES_H */

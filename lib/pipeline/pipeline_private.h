@@ -40,6 +40,10 @@ pipe_add(struct og_pipe_stats *st, uint64_t *ctr, uint64_t n)
 		*ctr += n;
 }
 
+/* og_pipe_acct_begin() on slot @p st (stats.c) */
+void pipe_acct_begin(struct og_pipe_stats *st);
+void pipe_acct_end(struct og_pipe_stats *st);
+
 static inline void
 pipe_sub(struct og_pipe_stats *st, uint64_t *ctr, uint64_t n)
 {
@@ -50,7 +54,13 @@ pipe_sub(struct og_pipe_stats *st, uint64_t *ctr, uint64_t n)
 void pipe_count_flush(struct og_pipe_stats *st, uint16_t be, enum og_otlp_signal sig,
 		      enum og_pipe_trigger t, uint64_t items, uint64_t bytes);
 
+/* Record a request's arrival-to-acknowledgement time at backend @p be. */
+void pipe_count_e2e(struct og_pipe_stats *st, uint16_t be, uint64_t us);
+
 /* The batcher learns of a completion (batch.c -> batcher.c). */
 void pipe_batcher_done(struct og_batcher *bt, struct og_batch *b);
+
+/* The batcher's clock: now_us of its latest og_batcher_run()/drain(). */
+uint64_t pipe_batcher_now(const struct og_batcher *bt);
 
 #endif /* PIPELINE_PRIVATE_H */

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_atomic.h>
+#include <rte_pause.h>
+#include <rte_spinlock.h>
+
 #include "pipeline_private.h"
 
 struct og_pipe_stats og_pipe_stats_tab[RTE_MAX_LCORE + 1];
@@ -43,9 +47,11 @@ static const char *const trigger_names[] = {
 
 static const uint64_t items_bounds[] = { OG_PIPE_HIST_ITEMS_BOUNDS };
 static const uint64_t bytes_bounds[] = { OG_PIPE_HIST_BYTES_BOUNDS };
+static const uint64_t e2e_bounds[] = { OG_PIPE_HIST_E2E_BOUNDS };
 
 _Static_assert(OG_ARRAY_SIZE(items_bounds) + 1 == OG_PIPE_HIST_ITEMS_N, "items buckets");
 _Static_assert(OG_ARRAY_SIZE(bytes_bounds) + 1 == OG_PIPE_HIST_BYTES_N, "bytes buckets");
+_Static_assert(OG_ARRAY_SIZE(e2e_bounds) + 1 == OG_PIPE_HIST_E2E_N, "e2e buckets");
 
 #define NAME_AT(tab, i) ((i) < OG_ARRAY_SIZE(tab) ? (tab)[i] : NULL)
 
@@ -112,17 +118,33 @@ og_pipe_hist_bytes_bound(unsigned int i)
 	return i < OG_ARRAY_SIZE(bytes_bounds) ? bytes_bounds[i] : UINT64_MAX;
 }
 
+uint64_t
+og_pipe_hist_e2e_bound(unsigned int i)
+{
+	return i < OG_ARRAY_SIZE(e2e_bounds) ? e2e_bounds[i] : UINT64_MAX;
+}
+
+/* bucket[] has nb + 1 slots, the last one +Inf */
 static void
-hist_add(struct og_pipe_stats *st, struct og_pipe_hist *h, const uint64_t *bounds, unsigned int nb,
-	 uint64_t v)
+hist_add(struct og_pipe_stats *st, uint64_t *bucket, uint64_t *sum, uint64_t *count,
+	 const uint64_t *bounds, unsigned int nb, uint64_t v)
 {
 	unsigned int i = 0;
 
 	while (i < nb && v > bounds[i])
 		i++;
-	pipe_add(st, &h->bucket[i], 1);
-	pipe_add(st, &h->sum, v);
-	pipe_add(st, &h->count, 1);
+	pipe_add(st, &bucket[i], 1);
+	pipe_add(st, sum, v);
+	pipe_add(st, count, 1);
+}
+
+#define HIST_ADD(st, h, bounds, v) \
+	hist_add(st, (h)->bucket, &(h)->sum, &(h)->count, bounds, OG_ARRAY_SIZE(bounds), v)
+
+void
+pipe_count_e2e(struct og_pipe_stats *st, uint16_t be, uint64_t us)
+{
+	HIST_ADD(st, &st->e2e[be], e2e_bounds, us);
 }
 
 void
@@ -130,8 +152,8 @@ pipe_count_flush(struct og_pipe_stats *st, uint16_t be, enum og_otlp_signal sig,
 		 enum og_pipe_trigger t, uint64_t items, uint64_t bytes)
 {
 	pipe_add(st, &st->flushed[be][sig][t], 1);
-	hist_add(st, &st->batch_items[sig], items_bounds, OG_ARRAY_SIZE(items_bounds), items);
-	hist_add(st, &st->batch_bytes[sig], bytes_bounds, OG_ARRAY_SIZE(bytes_bounds), bytes);
+	HIST_ADD(st, &st->batch_items[sig], items_bounds, items);
+	HIST_ADD(st, &st->batch_bytes[sig], bytes_bounds, bytes);
 }
 
 const struct og_pipe_stats *
@@ -148,19 +170,78 @@ add_all(uint64_t *dst, const uint64_t *src, size_t n)
 }
 
 /* every member is (an array of) uint64_t, padding only at the end */
-#define STATS_WORDS                                                       \
-	(offsetof(struct og_pipe_stats, batch_bytes) / sizeof(uint64_t) + \
-	 sizeof(struct og_pipe_hist) * OG_OTLP_SIGNAL_MAX / sizeof(uint64_t))
+#define STATS_WORDS                                                                 \
+	((offsetof(struct og_pipe_stats, e2e) + sizeof(og_pipe_stats_tab[0].e2e)) / \
+	 sizeof(uint64_t))
+
+/* Non-EAL threads share the last slot: they take turns in a section. */
+static rte_spinlock_recursive_t shared_lock = RTE_SPINLOCK_RECURSIVE_INITIALIZER;
+
+void
+pipe_acct_begin(struct og_pipe_stats *st)
+{
+	if (st == &og_pipe_stats_tab[RTE_MAX_LCORE])
+		rte_spinlock_recursive_lock(&shared_lock);
+	if (st->depth++ == 0) {
+		/* odd: a section is open; the counters' stores come after */
+		__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELAXED);
+		rte_atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+}
+
+void
+pipe_acct_end(struct og_pipe_stats *st)
+{
+	if (--st->depth == 0)
+		__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELEASE);
+	if (st == &og_pipe_stats_tab[RTE_MAX_LCORE])
+		rte_spinlock_recursive_unlock(&shared_lock);
+}
+
+void
+og_pipe_acct_begin(void)
+{
+	pipe_acct_begin(pipe_stats_self());
+}
+
+void
+og_pipe_acct_end(void)
+{
+	pipe_acct_end(pipe_stats_self());
+}
 
 void
 og_pipe_stats_sum(struct og_pipe_stats *out)
 {
+	uint64_t tmp[STATS_WORDS];
+
 	memset(out, 0, sizeof(*out));
 	for (unsigned int l = 0; l <= RTE_MAX_LCORE; l++) {
 		const struct og_pipe_stats *s = &og_pipe_stats_tab[l];
+		uint64_t s0, s1;
 
+		/*
+		 * Seqlock read: copy the slot while no section is open on it and
+		 * none opened meanwhile, so each lcore's balanced updates are in
+		 * the copy all or none. A slot that never opens sections
+		 * (seq 0) copies at once.
+		 */
+		for (;;) {
+			s0 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+			if (s0 & 1) {
+				rte_pause();
+				continue;
+			}
+			for (size_t i = 0; i < STATS_WORDS; i++)
+				tmp[i] = __atomic_load_n(&((const uint64_t *)s)[i],
+							 __ATOMIC_RELAXED);
+			rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+			s1 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+			if (s0 == s1)
+				break;
+		}
 		/* the struct is made of uint64_t only: sum it as an array */
-		add_all((uint64_t *)out, (const uint64_t *)s, STATS_WORDS);
+		add_all((uint64_t *)out, tmp, STATS_WORDS);
 	}
 }
 

@@ -438,7 +438,10 @@ on_end(struct rcv_conn *k)
 			og_budget_release(r->conf.budget, k->mem - k->mem_used);
 			k->mem = k->mem_used;
 		}
+		/* received, rejected, refused and queued move together (§3) */
+		og_pipe_acct_begin();
 		rcv_process(k, &a);
+		og_pipe_acct_end();
 		close = !k->keep_alive || r->draining;
 		rcv_count_request(r, k, a.status);
 		respond(k, a.status, a.msg, a.rejected, close);

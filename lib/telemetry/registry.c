@@ -18,6 +18,8 @@
  * dataplane lcore ever touches the registry.
  */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* one per tel_foreach() (a scrape), under reg_lock */
+static uint64_t scrape_gen;
 static struct tel_metric metrics[TEL_MAX_METRICS];
 static unsigned int n_metrics;
 
@@ -92,12 +94,19 @@ og_metric_sample_suffix(struct og_metric_out *out, const char *suffix, const cha
 	out->n++;
 }
 
+uint64_t
+tel_scrape_gen(void)
+{
+	return scrape_gen;
+}
+
 void
 tel_foreach(const char *prefix, void (*fn)(void *ctx, const struct tel_metric *m), void *ctx)
 {
 	size_t pl = prefix != NULL ? strlen(prefix) : 0;
 
 	pthread_mutex_lock(&reg_lock);
+	scrape_gen++;
 	for (unsigned int i = 0; i < n_metrics; i++)
 		if (pl == 0 || strncmp(metrics[i].name, prefix, pl) == 0)
 			fn(ctx, &metrics[i]);

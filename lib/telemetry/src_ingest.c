@@ -26,54 +26,68 @@ static struct og_backend *const *pipe_bes;
 static unsigned int pipe_nbe;
 static const struct og_budget *pipe_budget;
 
+/*
+ * One sum of the per-lcore counters per scrape: every pipeline metric of a
+ * scrape comes from the same snapshot, so the invariant of DESIGN.md §3
+ * holds between them (a sum per metric would mix moments).
+ */
+static const struct og_pipe_stats *
+pipe_snap(void)
+{
+	static struct og_pipe_stats snap;
+	static uint64_t gen = UINT64_MAX;
+
+	if (tel_scrape_gen() != gen) {
+		og_pipe_stats_sum(&snap);
+		gen = tel_scrape_gen();
+	}
+	return &snap;
+}
+
 static void
 collect_pipe_sig(void *arg, struct og_metric_out *out)
 {
-	struct og_pipe_stats s;
+	const struct og_pipe_stats *s = pipe_snap();
 	unsigned int c = (unsigned int)(uintptr_t)arg;
 
-	og_pipe_stats_sum(&s);
 	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
 		char l[LBL];
 
 		snprintf(l, sizeof(l), "signal=\"%s\"", og_otlp_signal_name(g));
-		og_metric_sample(out, l, s.sig[c][g]);
+		og_metric_sample(out, l, s->sig[c][g]);
 	}
 }
 
 static void
 collect_pipe_be(void *arg, struct og_metric_out *out)
 {
-	struct og_pipe_stats s;
+	const struct og_pipe_stats *s = pipe_snap();
 	unsigned int c = (unsigned int)(uintptr_t)arg;
 
-	og_pipe_stats_sum(&s);
 	for (unsigned int b = 0; b < pipe_nbe; b++)
 		for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
 			char l[LBL];
 
 			snprintf(l, sizeof(l), "backend=\"%s\",signal=\"%s\"", pipe_bes[b]->name,
 				 og_otlp_signal_name(g));
-			og_metric_sample(out, l, s.be[c][pipe_bes[b]->idx][g]);
+			og_metric_sample(out, l, s->be[c][pipe_bes[b]->idx][g]);
 		}
 }
 
 static void
 collect_pipe_lc(void *arg, struct og_metric_out *out)
 {
-	struct og_pipe_stats s;
+	const struct og_pipe_stats *s = pipe_snap();
 
-	og_pipe_stats_sum(&s);
-	og_metric_sample(out, NULL, s.lc[(uintptr_t)arg]);
+	og_metric_sample(out, NULL, s->lc[(uintptr_t)arg]);
 }
 
 static void
 collect_pipe_flushed(void *arg, struct og_metric_out *out)
 {
-	struct og_pipe_stats s;
+	const struct og_pipe_stats *s = pipe_snap();
 
 	(void)arg;
-	og_pipe_stats_sum(&s);
 	for (unsigned int b = 0; b < pipe_nbe; b++)
 		for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++)
 			for (unsigned int t = 0; t < OG_PIPE_TRIGGER_MAX; t++) {
@@ -83,7 +97,7 @@ collect_pipe_flushed(void *arg, struct og_metric_out *out)
 					 "backend=\"%s\",signal=\"%s\",trigger=\"%s\"",
 					 pipe_bes[b]->name, og_otlp_signal_name(g),
 					 og_pipe_trigger_name(t));
-				og_metric_sample(out, l, s.flushed[pipe_bes[b]->idx][g][t]);
+				og_metric_sample(out, l, s->flushed[pipe_bes[b]->idx][g][t]);
 			}
 }
 
@@ -113,17 +127,46 @@ emit_hist(struct og_metric_out *out, const struct og_pipe_hist *h, unsigned int 
 static void
 collect_pipe_hist(void *arg, struct og_metric_out *out)
 {
-	struct og_pipe_stats s;
+	const struct og_pipe_stats *s = pipe_snap();
 	bool bytes = arg != NULL;
 
-	og_pipe_stats_sum(&s);
 	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++)
 		if (bytes)
-			emit_hist(out, &s.batch_bytes[g], OG_PIPE_HIST_BYTES_N,
+			emit_hist(out, &s->batch_bytes[g], OG_PIPE_HIST_BYTES_N,
 				  og_pipe_hist_bytes_bound, og_otlp_signal_name(g));
 		else
-			emit_hist(out, &s.batch_items[g], OG_PIPE_HIST_ITEMS_N,
+			emit_hist(out, &s->batch_items[g], OG_PIPE_HIST_ITEMS_N,
 				  og_pipe_hist_items_bound, og_otlp_signal_name(g));
+}
+
+/* Per backend: arrival of a request to its backend's 2xx, in µs. */
+static void
+collect_pipe_e2e(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = pipe_snap();
+
+	(void)arg;
+	for (unsigned int b = 0; b < pipe_nbe; b++) {
+		const unsigned int x = pipe_bes[b]->idx;
+		const char *be = pipe_bes[b]->name;
+		uint64_t cum = 0;
+		char l[LBL];
+
+		for (unsigned int i = 0; i < OG_PIPE_HIST_E2E_N; i++) {
+			uint64_t bound = og_pipe_hist_e2e_bound(i);
+
+			cum += s->e2e[x].bucket[i];
+			if (bound == UINT64_MAX)
+				snprintf(l, sizeof(l), "backend=\"%s\",le=\"+Inf\"", be);
+			else
+				snprintf(l, sizeof(l), "backend=\"%s\",le=\"%" PRIu64 "\"", be,
+					 bound);
+			og_metric_sample_suffix(out, "_bucket", l, cum);
+		}
+		snprintf(l, sizeof(l), "backend=\"%s\"", be);
+		og_metric_sample_suffix(out, "_sum", l, s->e2e[x].sum);
+		og_metric_sample_suffix(out, "_count", l, s->e2e[x].count);
+	}
 }
 
 static void
@@ -197,6 +240,11 @@ og_telemetry_register_pipeline(struct og_backend *const *bes, unsigned int n,
 		rc = og_metric_register("otlpgate_batch_size_bytes",
 					"Body bytes per batch submitted", OG_METRIC_HISTOGRAM,
 					collect_pipe_hist, (void *)1);
+	if (rc == 0)
+		rc = og_metric_register("otlpgate_e2e_latency_microseconds",
+					"Time from a request's first byte to the backend's 2xx for "
+					"the batch that carried it, per backend",
+					OG_METRIC_HISTOGRAM, collect_pipe_e2e, NULL);
 	for (unsigned int i = 0; rc == 0 && budget != NULL && i < RTE_DIM(budget_metrics); i++)
 		rc = og_metric_register(budget_metrics[i].name, budget_metrics[i].help,
 					budget_metrics[i].type, collect_budget,
@@ -230,9 +278,15 @@ static void
 collect_rcv_ctr(void *arg, struct og_metric_out *out)
 {
 	struct og_rcv_stats s;
+	uint64_t v;
 
 	rcv_sum(&s);
-	og_metric_sample(out, NULL, s.ctr[(uintptr_t)arg]);
+	v = s.ctr[(uintptr_t)arg];
+	/* one figure for every byte the CPU wrote: ingest and egress (issue 5) */
+	if ((uintptr_t)arg == OG_RCV_CTR_COPIED_BYTES)
+		for (unsigned int b = 0; b < pipe_nbe; b++)
+			v += __atomic_load_n(&pipe_bes[b]->copied_bytes, __ATOMIC_RELAXED);
+	og_metric_sample(out, NULL, v);
 }
 
 static void

@@ -25,6 +25,12 @@ struct og_metric_out {
  * Call @p fn for each registered metric whose name starts with @p prefix
  * (all when NULL), under the registry lock.
  */
+/*
+ * The scrape a collector runs in: collectors that sum shared counters take
+ * one snapshot per scrape so related metrics agree (called under the
+ * registry's lock, inside tel_foreach()).
+ */
+uint64_t tel_scrape_gen(void);
 void tel_foreach(const char *prefix, void (*fn)(void *ctx, const struct tel_metric *m), void *ctx);
 
 #endif /* OG_TELEMETRY_PRIVATE_H */

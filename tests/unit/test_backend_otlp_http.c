@@ -529,6 +529,7 @@ test_deliver_zero_copy(void)
 	}
 	/* zero copy: no span byte written by the CPU on the way out */
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_COPIED], 0);
+	CU_ASSERT_EQUAL(be->copied_bytes, 0);
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_BODY_REF] + os.ctr[OG_OHTTP_BODY_FRAMING], body);
 	CU_ASSERT(os.ctr[OG_OHTTP_BODY_REF] > body / 10 * 9);
 	/* and the segments on the wire point into the received mbufs */
@@ -575,6 +576,8 @@ test_gzip(void)
 	/* egress gzip is counted as copied bytes: every compressed byte */
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_COPIED], wire);
 	CU_ASSERT_EQUAL(og_backend_otlp_http_copied_bytes(), wire);
+	/* ... and reported to the pipeline for otlpgate_copied_bytes_total */
+	CU_ASSERT_EQUAL(be->copied_bytes, wire);
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_BODY_REF], 0);
 	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES),
 			want.items[OG_OTLP_TRACES]);

@@ -5,6 +5,7 @@
  * with the accounting invariant of DESIGN.md §3 checked after every step.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -518,6 +519,104 @@ test_fanout(void)
 	pt_expect_free(&exp);
 }
 
+/*
+ * End-to-end latency: arrival of a request to its backend's 2xx, per
+ * backend, on the batching lcore's clock; refused batches are not counted.
+ */
+static void
+test_e2e_latency(void)
+{
+	struct og_backend *be[2];
+	struct og_batcher *bt;
+	struct pt_expect exp;
+	struct og_rec *r;
+
+	begin(&exp);
+	be[0] = fake_backend(0);
+	be[1] = fake_backend(1);
+	fakes[0].hold = fakes[1].hold = true;
+	bt = make_batcher("e2e", be, 2, 10000, 1 << 20, 1000, 0, 0);
+	r = pt_make_rec(traces64, traces64_len, OG_OTLP_TRACES, &exp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	r->arrival_us = 100;
+	CU_ASSERT_EQUAL_FATAL(og_batcher_enqueue(bt, r), 0);
+	og_batcher_run(bt, 200);  /* the batches open */
+	og_batcher_run(bt, 1200); /* and flush on age; both backends hold them */
+	og_batcher_run(bt, 3100);
+	fake_release(&fakes[0]); /* acknowledged at 3100: 3000 us */
+	og_batcher_run(bt, 600100);
+	fakes[1].outcome = OG_BATCH_REJECTED; /* not a 2xx: not counted */
+	fake_release(&fakes[1]);
+	pt_check_invariant(2);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.e2e[0].count, 1);
+	CU_ASSERT_EQUAL(sum.e2e[0].sum, 3000);
+	for (unsigned int i = 0; i < OG_PIPE_HIST_E2E_N; i++)
+		CU_ASSERT_EQUAL(sum.e2e[0].bucket[i], og_pipe_hist_e2e_bound(i) == 5000 ? 1 : 0);
+	CU_ASSERT_EQUAL(sum.e2e[1].count, 0);
+	CU_ASSERT_EQUAL(og_pipe_hist_e2e_bound(OG_PIPE_HIST_E2E_N - 1), UINT64_MAX);
+	CU_ASSERT_EQUAL(og_batcher_drain(bt, 600100), 0);
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	og_backend_destroy(be[0]);
+	og_backend_destroy(be[1]);
+	pt_expect_free(&exp);
+}
+
+/* ---- accounting sections: a reader never sees half of one --------------- */
+
+static volatile bool writer_done;
+
+static void *
+reader_main(void *arg)
+{
+	unsigned int *torn = arg;
+	struct og_pipe_stats *s = malloc(sizeof(*s));
+
+	while (!__atomic_load_n(&writer_done, __ATOMIC_ACQUIRE)) {
+		og_pipe_stats_sum(s);
+		if (s->sig[OG_PIPE_SIG_ITEMS_RECEIVED][OG_OTLP_LOGS] !=
+		    s->sig[OG_PIPE_SIG_ITEMS_REJECTED][OG_OTLP_LOGS])
+			(*torn)++;
+	}
+	free(s);
+	return NULL;
+}
+
+/*
+ * A writer updates two counters that balance each other inside sections
+ * while another thread sums: every sum has both updates or neither. (The
+ * same loop without og_pipe_acct_begin/end gives torn sums.)
+ */
+static void
+test_acct_sections(void)
+{
+	unsigned int torn = 0;
+	pthread_t t;
+
+	og_pipe_stats_reset();
+	writer_done = false;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, reader_main, &torn), 0);
+	for (unsigned int i = 0; i < 2000000; i++) {
+		og_pipe_acct_begin();
+		og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_LOGS, 3);
+		og_pipe_acct_begin(); /* sections nest */
+		og_pipe_acct_end();
+		og_pipe_count(OG_PIPE_SIG_ITEMS_REJECTED, OG_OTLP_LOGS, 3);
+		og_pipe_acct_end();
+	}
+	__atomic_store_n(&writer_done, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(torn, 0);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.sig[OG_PIPE_SIG_ITEMS_RECEIVED][OG_OTLP_LOGS], 6000000);
+	CU_ASSERT_EQUAL(
+		og_pipeline_stats(rte_lcore_id() < RTE_MAX_LCORE ? rte_lcore_id() : RTE_MAX_LCORE)
+			->depth,
+		0);
+	og_pipe_stats_reset();
+}
+
 /* A busy backend keeps its batches, in order, and gets them later. */
 static void
 test_busy(void)
@@ -714,6 +813,8 @@ static CU_TestInfo pipeline_tests[] = {
 	{ "flush on items and on bytes", test_trigger_items_bytes },
 	{ "flush on age (fake clock) and on a full record array", test_trigger_timeout_records },
 	{ "fan-out: records freed after the last backend", test_fanout },
+	{ "end-to-end latency per backend, 2xx only", test_e2e_latency },
+	{ "accounting sections: sums never torn", test_acct_sections },
 	{ "busy backend keeps batches in order", test_busy },
 	{ "backend refusals counted (whole and partial)", test_rejected },
 	{ "ring full refused and counted", test_ring_full },

@@ -327,6 +327,10 @@ build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out)
 	o->stats.ctr[OG_OHTTP_BODY_REF] += bd.ref;
 	o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd.framing;
 	o->stats.ctr[OG_OHTTP_COPIED] += bd.copied;
+	/* one writer (this lcore): a relaxed store, read by the telemetry thread */
+	if (bd.copied)
+		__atomic_store_n(&o->be->copied_bytes, o->be->copied_bytes + bd.copied,
+				 __ATOMIC_RELAXED);
 	*out = h;
 	return 0;
 }
