@@ -160,7 +160,9 @@ start_og() {
 	local name=$1
 	shift
 	LOG=$WORK/$name.log
-	in_ns "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" \
+	# ip netns exec itself, not the in_ns function: $! must be otlpgate (a
+	# subshell would take the SIGTERM and leave otlpgate running)
+	ip netns exec "$NS" "$OTLPGATE" --no-huge --no-pci -m 512 --lcores "0@(0-$((NCPU - 1)))" \
 		--file-prefix "$PREFIX-$name" --vdev "net_tap0,iface=$IFACE" -- \
 		--port-ip "0=$OG/24" --telemetry "127.0.0.1:$TPORT" --idle-sleep 100 \
 		"$@" >"$LOG" 2>&1 &
@@ -310,12 +312,18 @@ h=$(sstat A last_headers.x-og-test)
 grep -q 'path=/ingest/v1/metrics' "$WORK/sink-A.log" || die "no request to /ingest/v1/metrics in the sink's log"
 echo "header=X-Og-Test:e$$ and base path /ingest seen by the sink"
 
-step "1b. the sink answers 503 with Retry-After: 1 for 4 s"
+step "1b. the sink answers 503 with Retry-After: 1 until it has refused 3 batches"
 mode A '{"mode":"status","status":503,"retry_after":"1","message":"egress test: busy"}'
 sdk b-tr-pb traces protobuf 0 "$ITEMS"
 sdk b-lo-pbgz logs protobuf 1 "$ITEMS"
-sleep 4
-n503=$(sstat A by_status.503)
+# The clients start when the machine lets them (node takes seconds under
+# load): hold the 503s until the sink has answered some, not for a fixed time.
+n503=0 q=0
+for _ in $(seq 600); do
+	n503=$(sstat A by_status.503)
+	[ "${n503:-0}" -ge 3 ] && break
+	sleep 0.1
+done
 q=$(metric_sum otlpgate_items_queued)
 mode A '{"mode":"ok"}'
 sdk_wait

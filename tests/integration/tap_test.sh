@@ -74,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step() { echo "== $*"; }
+step() { echo "== [${SECONDS}s] $*"; }
 in_ns() { ip netns exec "$NS" "$@"; }
 client() { in_ns "$PY" "$CLIENT" "$@" || { echo "FAILED: client $*"; exit 1; }; }
 
