@@ -11,12 +11,15 @@ RSTs from the source ports used here for the duration of the run.
 import random
 import subprocess
 import sys
+import threading
 import time
 
 from scapy.all import IP, TCP, AsyncSniffer, Raw, conf, send  # noqa: E402
 
 IFACE, SRC, DST, PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 SPORTS = (41000, 41999)
+WAIT_MAX = 10.0
+USED = set()
 conf.verb = 0
 
 
@@ -25,29 +28,44 @@ def fail(msg):
     sys.exit(1)
 
 
-def exchange(pkts, wait=1.0, sport=None):
-    """Send pkts, return otlpgate's segments to sport seen within wait s."""
-    flt = "tcp and src host %s and src port %d" % (DST, PORT)
-    if sport:
-        flt += " and dst port %d" % sport
-    sn = AsyncSniffer(iface=IFACE, filter=flt, store=True)
+def exchange(pkts, until=None, wait=1.0, sport=None, flt=None):
+    """Send pkts; return otlpgate's segments to sport. With until (a test on
+    the list of segments seen), return as soon as it holds, or after WAIT_MAX
+    seconds: a loaded machine answers late, never "not at all". Without it,
+    collect for wait seconds (cases that check that nothing comes back)."""
+    if flt is None:
+        flt = "tcp and src host %s and src port %d" % (DST, PORT)
+        if sport:
+            flt += " and dst port %d" % sport
+    ready = threading.Event()
+    seen = []  # AsyncSniffer.results exists only after stop(): collect here
+    sn = AsyncSniffer(iface=IFACE, filter=flt, store=False, prn=lambda p: seen.append(p[TCP]),
+                      started_callback=ready.set)
     sn.start()
-    time.sleep(0.2)
+    if not ready.wait(WAIT_MAX):
+        fail("the sniffer did not start")
+    time.sleep(0.05)
     for p in pkts:
         send(p)
-    time.sleep(wait)
+    deadline = time.monotonic() + (WAIT_MAX if until else wait)
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        if until and until(list(seen)):
+            break
     sn.stop()
-    return [p[TCP] for p in sn.results]
+    return list(seen)
 
 
 class Conn:
     def __init__(self, options=None):
-        self.sport = random.randint(*SPORTS)
+        self.sport = random.choice([p for p in range(SPORTS[0], SPORTS[1] + 1) if p not in USED])
+        USED.add(self.sport)
         self.seq = random.randint(0, 2**32 - 1)
         syn = IP(src=SRC, dst=DST) / TCP(sport=self.sport, dport=PORT, flags="S",
                                          seq=self.seq, window=65535,
                                          options=options or [("MSS", 1460)])
-        ans = [s for s in exchange([syn], 0.5, self.sport) if s.flags.S and s.flags.A]
+        ans = [s for s in exchange([syn], lambda g: any(s.flags.S and s.flags.A for s in g),
+                                   sport=self.sport) if s.flags.S and s.flags.A]
         if not ans:
             fail("no SYN-ACK")
         self.synack = ans[0]
@@ -65,7 +83,8 @@ class Conn:
 
     def echo(self, data):
         """Send data; True when it comes back."""
-        got = exchange([self.seg("PA", data=data)], 1.0, self.sport)
+        got = exchange([self.seg("PA", data=data)],
+                       lambda g: sum(len(s.payload) for s in g) >= len(data), sport=self.sport)
         self.seq = (self.seq + len(data)) & 0xffffffff
         back = b"".join(bytes(s.payload) for s in got if len(s.payload))
         # acknowledge what came back so otlpgate does not retransmit it
@@ -108,7 +127,8 @@ def cases():
     print("scapy: out-of-window RST ignored")
 
     # 3. RST inside the window but not at rcv_nxt: challenge ACK (RFC 5961 3.2)
-    got = exchange([c.seg("R", seq=(c.seq + 100) & 0xffffffff)], 0.8, c.sport)
+    chall = lambda g: any(s.flags.A and not s.flags.R and not s.flags.S and s.ack == c.seq for s in g)
+    got = exchange([c.seg("R", seq=(c.seq + 100) & 0xffffffff)], chall, sport=c.sport)
     if not any(s.flags.A and not s.flags.R and s.ack == c.seq for s in got):
         fail("no challenge ACK for an in-window RST: %r" % [(s.flags, s.ack) for s in got])
     if not c.echo(b"after-challenge"):
@@ -117,8 +137,9 @@ def cases():
 
     # 4. Data outside the window: not delivered, answered by an ACK of rcv_nxt
     # (RFC 9293 3.10.7.4)
-    got = exchange([c.seg("PA", seq=(c.seq + 2**30) & 0xffffffff, data=b"far-away")], 0.8,
-                   c.sport)
+    got = exchange([c.seg("PA", seq=(c.seq + 2**30) & 0xffffffff, data=b"far-away")],
+                   lambda g: any(s.flags.A and s.ack == c.seq for s in g), sport=c.sport)
+    got += exchange([], wait=0.5, sport=c.sport)
     if any(len(s.payload) for s in got):
         fail("out-of-window data was echoed")
     if not any(s.flags.A and s.ack == c.seq for s in got):
@@ -127,7 +148,7 @@ def cases():
 
     # 5. SYN on an established connection: challenge ACK (RFC 5961 4.2),
     # the connection lives
-    got = exchange([c.seg("S", seq=(c.seq + 1000) & 0xffffffff)], 0.8, c.sport)
+    got = exchange([c.seg("S", seq=(c.seq + 1000) & 0xffffffff)], chall, sport=c.sport)
     if not any(s.flags.A and not s.flags.R and not s.flags.S and s.ack == c.seq for s in got):
         fail("no challenge ACK for a SYN in ESTABLISHED: %r" % [(s.flags, s.ack) for s in got])
     if not c.echo(b"after-syn"):
@@ -137,7 +158,7 @@ def cases():
     # 6. A segment with a bad TCP checksum is dropped: no echo, no ACK of it
     bad = c.seg("PA", data=b"bad-checksum")
     bad[TCP].chksum = 0x1234
-    got = exchange([bad], 0.8, c.sport)
+    got = exchange([bad], wait=1.0, sport=c.sport)
     if any(len(s.payload) for s in got) or any(s.ack != c.seq for s in got if s.flags.A):
         fail("a segment with a bad checksum was taken: %r" % [(s.flags, s.ack) for s in got])
     if not c.echo(b"after-bad-checksum"):
@@ -148,22 +169,18 @@ def cases():
     seq = random.randint(0, 2**32 - 1)
     sport = random.randint(*SPORTS)
     syn = IP(src=SRC, dst=DST) / TCP(sport=sport, dport=PORT + 1, flags="S", seq=seq)
-    sn = AsyncSniffer(iface=IFACE, store=True,
-                      filter="tcp and src host %s and src port %d" % (DST, PORT + 1))
-    sn.start()
-    time.sleep(0.2)
-    send(syn)
-    time.sleep(0.8)
-    sn.stop()
-    rst = [p[TCP] for p in sn.results if p[TCP].flags.R]
+    got = exchange([syn], lambda g: any(s.flags.R for s in g),
+                   flt="tcp and src host %s and src port %d" % (DST, PORT + 1))
+    rst = [s for s in got if s.flags.R]
     if not rst or rst[0].ack != (seq + 1) & 0xffffffff or not rst[0].flags.A:
-        fail("SYN to a closed port: %r" % [(p[TCP].flags, p[TCP].ack) for p in sn.results])
+        fail("SYN to a closed port: %r" % [(s.flags, s.ack) for s in got])
     print("scapy: SYN to a closed port answered by RST+ACK")
 
     # 8. Exact RST closes; then data gets a RST
     send(c.seg("R"))
     time.sleep(0.2)
-    got = exchange([c.seg("PA", data=b"dead")], 0.8, c.sport)
+    got = exchange([c.seg("PA", data=b"dead")], lambda g: any(s.flags.R for s in g),
+                   sport=c.sport)
     if not any(s.flags.R for s in got):
         fail("no RST for data on a reset connection")
     print("scapy: exact RST closed the connection; later data answered by RST")
