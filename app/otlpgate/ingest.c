@@ -63,6 +63,22 @@ app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_b
 			return -EINVAL;
 		}
 		n_backends++;
+		/*
+		 * A backend's label is its URI without the query: two that differ
+		 * only in options (gzip and none to the same sink) get "#N", N
+		 * their place on the command line, so their series stay apart.
+		 */
+		for (unsigned int k = 0; k < i; k++)
+			if (strcmp(backends[k]->name, backends[i]->name) == 0) {
+				size_t l = strlen(backends[i]->name);
+
+				l = RTE_MIN(l, sizeof(backends[i]->name) - 8);
+				snprintf(backends[i]->name + l, sizeof(backends[i]->name) - l,
+					 "#%u", i + 1);
+				APP_LOG(INFO, "--backend %s: labelled '%s' (same URI as --backend %u)",
+					o->backends[i], backends[i]->name, k + 1);
+				break;
+			}
 	}
 	/*
 	 * Accepted bodies stay in received mbufs until delivered: by default
