@@ -75,7 +75,8 @@ app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_b
 				l = RTE_MIN(l, sizeof(backends[i]->name) - 8);
 				snprintf(backends[i]->name + l, sizeof(backends[i]->name) - l,
 					 "#%u", i + 1);
-				APP_LOG(INFO, "--backend %s: labelled '%s' (same URI as --backend %u)",
+				APP_LOG(INFO,
+					"--backend %s: labelled '%s' (same URI as --backend %u)",
 					o->backends[i], backends[i]->name, k + 1);
 				break;
 			}
