@@ -415,7 +415,7 @@ conn_open(struct gen_client *g, struct gconn *k)
 }
 
 void
-gen_client_run(struct gen_client *g, uint64_t now)
+gen_client_run(struct gen_client *g, uint64_t now, bool send)
 {
 	uint32_t budget = SEND_BUDGET;
 
@@ -437,7 +437,7 @@ gen_client_run(struct gen_client *g, uint64_t now)
 			g->tokens = g->burst;
 	}
 	g->last_tsc = now;
-	while (!ring_empty(&g->ready) && budget > 0) {
+	while (send && !ring_empty(&g->ready) && budget > 0) {
 		struct gconn *k;
 
 		if (g->o->rate > 0 && g->tokens < 1)

@@ -33,6 +33,8 @@
 #define SINK_QUIET_S 1.0
 
 static volatile bool force_quit;
+/* the loop's longest pause and pauses over 10 ms: a busy machine shows here */
+static uint64_t gap_max_tsc, gaps_10ms;
 static struct gen_opts opts;
 static struct og_net_ctx *nets[GEN_MAX_PORTS];
 
@@ -207,6 +209,8 @@ report_stack(const struct og_tcp_stack *tcp)
 			       opts.ports[p].port_id, es.imissed, opts.ports[p].port_id,
 			       es.rx_nombuf, opts.ports[p].port_id, es.oerrors);
 	}
+	printf(" loop_gap_max_us=%" PRIu64 " loop_gaps_over_10ms=%" PRIu64,
+	       gap_max_tsc * 1000000 / rte_get_tsc_hz(), gaps_10ms);
 	printf("\notlpgen: tcp:");
 	for (unsigned int c = 0; c < OG_TCP_CNT_MAX; c++)
 		if (ts->cnt[c] != 0)
@@ -402,9 +406,17 @@ main(int argc, char **argv)
 		if (g == NULL)
 			printf("otlpgen: sink only: running until SIGINT/SIGTERM%s\n",
 			       opts.duration_s > 0 ? " or --duration" : "");
+		uint64_t t_prev = rte_rdtsc();
+
 		while (ph != PH_END) {
 			uint64_t t0 = rte_rdtsc(), now_us = t0 / tsc_per_us;
 			bool work = false;
+
+			if (t0 - t_prev > gap_max_tsc)
+				gap_max_tsc = t0 - t_prev;
+			if (t0 - t_prev > hz / 100)
+				gaps_10ms++;
+			t_prev = t0;
 
 			for (unsigned int p = 0; p < opts.n_ports; p++) {
 				uint16_t n, nt;
@@ -421,7 +433,8 @@ main(int argc, char **argv)
 			if (g != NULL && (ph == PH_RAMP || ph == PH_WARMUP || ph == PH_RUN)) {
 				uint64_t sent = gen_client_stats(g)->sent;
 
-				gen_client_run(g, t0);
+				/* connections first: requests start with the measurement */
+				gen_client_run(g, t0, ph != PH_RAMP);
 				work |= gen_client_stats(g)->sent != sent;
 			}
 			for (unsigned int p = 0; p < opts.n_ports; p++) {

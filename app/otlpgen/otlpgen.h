@@ -222,8 +222,11 @@ struct gen_sink_stats {
 
 struct gen_client *gen_client_create(const struct gen_opts *o, const struct gen_env *env,
 				     const struct gen_body *bodies, unsigned int n_bodies);
-/** Open connections, send what the rate and pipelines allow. Call every loop. */
-void gen_client_run(struct gen_client *g, uint64_t now_tsc);
+/**
+ * Open connections and, when @p send, send what the rate and the pipelines
+ * allow. Call every loop iteration.
+ */
+void gen_client_run(struct gen_client *g, uint64_t now_tsc, bool send);
 /** Stop sending new requests (answers are still read). */
 void gen_client_stop_sending(struct gen_client *g);
 /** True when nothing is in flight. */

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# otlpgate and otlpgen joined by net_memif, DPDK to DPDK, no kernel network:
+# otlpgen's client sends a fixed number of requests to otlpgate, and
+# otlpgen's sink (same process, same port) is otlpgate's otlp-http backend.
+# Cases: traces-512.pb plain; the same with --gzip and a gzip egress; 1-span
+# requests with 64 connections and 4 requests pipelined on each. For each:
+#  - every request is answered 200 (otlpgen: errors=0, lost=0);
+#  - the sink counted requests x spans items (it scans every batch);
+#  - otlpgate's /metrics: items_received_total and items_exported_total of
+#    traces both equal requests x spans (DESIGN.md section 3);
+#  - both processes exit 0 (otlpgen when done, otlpgate on SIGTERM);
+#  - nothing is left: processes, the memif socket, /var/run/dpdk prefixes.
+#
+# usage: memif_test.sh OTLPGATE OTLPGEN
+# Environment: OG_MEMIF_REQUESTS (default 200): requests per case.
+# otlpgate gets enough mbufs that its memory budget (half the pool) holds a
+# whole case (200 x 160 KB): a 503 would be correct overload behaviour, not
+# what this test is about. Both sides sleep when idle (--idle-sleep): the
+# test checks correctness and must not starve a shared machine.
+set -u
+
+OTLPGATE=${1:?usage: memif_test.sh OTLPGATE OTLPGEN}
+OTLPGEN=${2:?usage: memif_test.sh OTLPGATE OTLPGEN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SAMPLES=$(cd "$HERE/../data/samples" && pwd)
+N=${OG_MEMIF_REQUESTS:-200}
+
+command -v curl >/dev/null || { echo "SKIP: needs curl"; exit 77; }
+
+# Names from the PID; the subnet is RFC 2544 benchmarking space and never
+# leaves the two processes (no kernel interface is involved).
+X=$((10 + $$ % 90))
+GATE_IP=198.19.$X.2
+GEN_IP=198.19.$X.1
+TEL=127.0.0.1:$((20000 + $$ % 10000))
+TMP=$(mktemp -d /tmp/ogmemif.XXXXXX)
+SOCK=$TMP/memif.sock
+GATE_PID=
+GEN_PID=
+FAILS=0
+RUNDIRS=()
+
+rundir() {
+	# where EAL keeps a prefix's runtime files (root: /var/run/dpdk)
+	if [ "$(id -u)" = 0 ]; then echo "/var/run/dpdk/$1"; else echo "${XDG_RUNTIME_DIR:-/tmp}/dpdk/$1"; fi
+}
+
+cleanup() {
+	[ -n "$GEN_PID" ] && kill -KILL "$GEN_PID" 2>/dev/null
+	[ -n "$GATE_PID" ] && kill -KILL "$GATE_PID" 2>/dev/null
+	wait 2>/dev/null
+	for d in "${RUNDIRS[@]}"; do rm -rf "$d"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+# key=value from a line
+val() {
+	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
+}
+
+metric() {
+	curl -s "http://$TEL/metrics" | awk -v m="$1" '$1 == m { print $2 }' | head -1
+}
+
+# run_case NAME BODY SPANS BACKEND_QUERY OTLPGEN_ARGS...
+run_case() {
+	local name=$1 body=$2 spans=$3 query=$4
+	shift 4
+	local gp=ogmg$$$name gn=ogmn$$$name
+	local glog=$TMP/$name.gate.log nlog=$TMP/$name.gen.log
+	local want=$((N * spans)) rc line sline recv exp
+
+	RUNDIRS+=("$(rundir "$gp")" "$(rundir "$gn")")
+	rm -f "$SOCK"
+	"$OTLPGATE" --no-huge --no-pci -m 1024 -l 0 --file-prefix "$gp" \
+		--vdev "net_memif0,role=server,socket=$SOCK" -- \
+		--port-ip "0=$GATE_IP/24" --telemetry "$TEL" --otlp-http "$GATE_IP:4318" \
+		--backend "otlp-http://$GEN_IP:14318$query" --mbufs 65535 --idle-sleep 20 >"$glog" 2>&1 &
+	GATE_PID=$!
+	for _ in $(seq 100); do
+		curl -sf "http://$TEL/healthz" >/dev/null && break
+		kill -0 "$GATE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! curl -sf "http://$TEL/healthz" >/dev/null; then
+		fail "$name: otlpgate did not start"
+		cat "$glog"
+		kill -KILL "$GATE_PID" 2>/dev/null
+		wait "$GATE_PID" 2>/dev/null
+		GATE_PID=
+		return
+	fi
+	timeout 120 "$OTLPGEN" --no-huge --no-pci -m 512 -l 1 --file-prefix "$gn" \
+		--vdev "net_memif0,role=client,socket=$SOCK" -- \
+		--port-ip "0=$GEN_IP/24" --target "$GATE_IP:4318" --body "$SAMPLES/$body" \
+		--requests "$N" --sink "$GEN_IP:14318" --sink-count-items --linger 10 \
+		--report-interval 0 --idle-sleep 20 "$@" >"$nlog" 2>&1 &
+	GEN_PID=$!
+	wait "$GEN_PID"
+	rc=$?
+	GEN_PID=
+	[ "$rc" = 0 ] || fail "$name: otlpgen exited $rc"
+	line=$(grep '^otlpgen client:' "$nlog")
+	sline=$(grep '^otlpgen sink:' "$nlog")
+	[ "$(val "$line" requests)" = "$N" ] || fail "$name: client requests=$(val "$line" requests), want $N"
+	[ "$(val "$line" ok)" = "$N" ] || fail "$name: client ok=$(val "$line" ok), want $N"
+	[ "$(val "$line" errors)" = 0 ] || fail "$name: client errors=$(val "$line" errors)"
+	[ "$(val "$line" items)" = "$want" ] || fail "$name: client items=$(val "$line" items), want $want"
+	[ "$(val "$sline" items)" = "$want" ] || fail "$name: sink items=$(val "$sline" items), want $want"
+	[ "$(val "$sline" bad)" = 0 ] || fail "$name: sink bad=$(val "$sline" bad)"
+	recv=$(metric 'otlpgate_items_received_total{signal="traces"}')
+	exp=$(curl -s "http://$TEL/metrics" | awk '$1 ~ /^otlpgate_items_exported_total\{.*signal="traces"/ { s += $2 } END { print s + 0 }')
+	[ "$recv" = "$want" ] || fail "$name: otlpgate received $recv, want $want"
+	[ "$exp" = "$want" ] || fail "$name: otlpgate exported $exp, want $want"
+	kill -TERM "$GATE_PID"
+	wait "$GATE_PID"
+	rc=$?
+	GATE_PID=
+	[ "$rc" = 0 ] || fail "$name: otlpgate exited $rc on SIGTERM"
+	for d in "$(rundir "$gp")" "$(rundir "$gn")"; do rm -rf "$d"; done
+	rm -f "$SOCK"
+	echo "$name: $line"
+	echo "$name: $sline"
+	echo "$name: otlpgate received=$recv exported=$exp"
+	if [ "$FAILS" != 0 ]; then
+		echo "--- $name otlpgen log"; cat "$nlog"
+		echo "--- $name otlpgate log"; tail -20 "$glog"
+	fi
+}
+
+run_case plain traces-512.pb 512 "" --conns 8
+run_case gzip traces-512.pb 512 "?compression=gzip" --conns 8 --gzip
+run_case 1span traces-1.pb 1 "" --conns 64 --pipeline 4
+
+# nothing of ours may be left running
+if pgrep -f "file-prefix ogm[gn]$$" >/dev/null; then
+	fail "processes left behind"
+fi
+if [ "$FAILS" != 0 ]; then
+	echo "memif_test: $FAILS failure(s)"
+	exit 1
+fi
+echo "memif_test: all cases passed"
+exit 0
