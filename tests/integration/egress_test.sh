@@ -406,8 +406,10 @@ LEDGER=$WORK/ledger-2.jsonl
 : >"$LEDGER"
 sink B 14328
 sink C 14338
-B_BE="otlp-http://$PEER:14328?compression=gzip&timeout_ms=2000"
-C_BE="otlp-http://$PEER:14338?compression=none&timeout_ms=2000"
+# 15 s: under load a sink can take seconds to answer, and a timeout while it
+# stores the batch means a retry and a duplicate (at least once)
+B_BE="otlp-http://$PEER:14328?compression=gzip&timeout_ms=15000"
+C_BE="otlp-http://$PEER:14338?compression=none&timeout_ms=15000"
 # 6 MiB: a gzip JSON request holds two 1 MiB decode buffers for a moment
 # (inflated, then transcoded), more than a smaller budget's high-water mark
 start_og fan --backend "$B_BE" --backend "$C_BE" --memory 6M --retry-after 1 --drain-timeout 10
