@@ -157,9 +157,19 @@ uint32_t og_tcp_wheel_run(struct og_tcp_wheel *w, uint64_t now_us,
 struct og_tcp_conn;
 struct og_tcp_htab {
 	struct og_tcp_conn **b;
+	size_t b_mapped; /* og_tcp_table_alloc() */
 	uint32_t mask;
 	uint8_t key[16];
 };
+
+/*
+ * Zeroed memory for a large table touched at random (connections, hash
+ * buckets): DPDK's heap when the EAL has hugepages, else an anonymous
+ * mapping the kernel may back with transparent huge pages. *mapped is what
+ * og_tcp_table_free() needs (0: from the heap).
+ */
+void *og_tcp_table_alloc(const char *name, size_t size, size_t *mapped);
+void og_tcp_table_free(void *p, size_t mapped);
 
 /* --- connections and the stack --- */
 struct og_tcp_listener {
@@ -231,6 +241,7 @@ struct og_tcp_conn {
 
 struct og_tcp_stack {
 	struct og_tcp_conf conf;
+	size_t conns_mapped; /* og_tcp_table_alloc() */
 	struct og_tcp_stats stats;
 	uint64_t now_us;
 	uint32_t depth; /* nesting of entry points: tx and frees happen at depth 0 */

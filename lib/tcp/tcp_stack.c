@@ -148,8 +148,8 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	}
 	if (og_tcp_htab_init(&st->ht, st->conf.max_conns, k) != 0)
 		goto fail;
-	st->conns = rte_zmalloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
-				RTE_CACHE_LINE_SIZE);
+	st->conns = og_tcp_table_alloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
+				       &st->conns_mapped);
 	slots = rte_zmalloc("og_tcp_wheel", sizeof(*slots) * WHEEL_SLOTS, RTE_CACHE_LINE_SIZE);
 	st->listeners =
 		rte_zmalloc("og_tcp_listeners", sizeof(*st->listeners) * st->conf.max_listeners, 0);
@@ -166,8 +166,8 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	st->port_next = (uint16_t)og_tcp_siphash(st->isn_key, "port", 4);
 	return st;
 fail:
-	rte_free(st->ht.b);
-	rte_free(st->conns);
+	og_tcp_table_free(st->ht.b, st->ht.b_mapped);
+	og_tcp_table_free(st->conns, st->conns_mapped);
 	rte_free(st->listeners);
 	rte_free(st);
 	return NULL;
@@ -192,8 +192,8 @@ og_tcp_stack_free(struct og_tcp_stack *st)
 	}
 	og_tcp_stack_leave(st);
 	rte_free(st->wheel.slots);
-	rte_free(st->ht.b);
-	rte_free(st->conns);
+	og_tcp_table_free(st->ht.b, st->ht.b_mapped);
+	og_tcp_table_free(st->conns, st->conns_mapped);
 	rte_free(st->listeners);
 	rte_free(st);
 }
