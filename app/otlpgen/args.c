@@ -30,6 +30,7 @@ enum {
 	OPT_SINK,
 	OPT_SINK_COUNT,
 	OPT_LINGER,
+	OPT_HOLD,
 	OPT_REPORT,
 	OPT_MBUFS,
 	OPT_IDLE_SLEEP,
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "sink", required_argument, NULL, OPT_SINK },
 	{ "sink-count-items", no_argument, NULL, OPT_SINK_COUNT },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "hold", no_argument, NULL, OPT_HOLD },
 	{ "report-interval", required_argument, NULL, OPT_REPORT },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
@@ -104,6 +106,10 @@ gen_usage(const char *prog)
 	       "                              wait up to S seconds for the egress (default 3;\n"
 	       "                              ends early once the sink counted every item\n"
 	       "                              answered 200)\n"
+	       "  --hold                      after the report, stop polling and keep the\n"
+	       "                              ports open until SIGINT/SIGTERM: the peer can\n"
+	       "                              stop first (DPDK 22.11's memif PMD unmaps its\n"
+	       "                              rings under a polling lcore when the peer goes)\n"
 	       "\n"
 	       "  --report-interval S         progress line every S seconds (default 1; 0 off)\n"
 	       "  --help                      this text\n"
@@ -354,6 +360,9 @@ gen_parse_args(int argc, char **argv, struct gen_opts *o)
 		case OPT_LINGER:
 			if (parse_double(optarg, 0, 3600, &o->linger_s) != 0)
 				return fail("linger", "expected seconds >= 0, got", optarg);
+			break;
+		case OPT_HOLD:
+			o->hold = true;
 			break;
 		case OPT_REPORT:
 			if (parse_double(optarg, 0, 3600, &o->report_interval_s) != 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -572,6 +573,17 @@ main(int argc, char **argv)
 		}
 		report_stack(tcp);
 		report(&base, &end, &fin, hz, g, s);
+		if (opts.hold) {
+			/*
+			 * Nothing polls the ports from here on: when the peer
+			 * goes, the memif PMD tears its rings down in its
+			 * interrupt thread, which is only safe while no lcore
+			 * is inside a burst.
+			 */
+			fflush(stdout);
+			while (!force_quit)
+				usleep(20000);
+		}
 	}
 	status = EXIT_SUCCESS;
 out:

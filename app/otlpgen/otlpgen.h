@@ -58,6 +58,7 @@ struct gen_opts {
 	uint16_t sink_port; /**< host order; 0: no sink */
 	bool sink_count_items;
 	double linger_s; /**< with client and sink: wait for the egress to arrive */
+	bool hold;	 /**< after the report, stop polling; close ports on SIGTERM */
 	double report_interval_s;
 	uint32_t mbufs;
 	uint32_t idle_sleep_us;
