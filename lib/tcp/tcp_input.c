@@ -967,7 +967,7 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 }
 
 void
-og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m)
+og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m, uint64_t hv)
 {
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
@@ -1042,7 +1042,8 @@ og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m)
 	m = chain_adj(m, ihl + thl);
 	s.m = m;
 
-	c = og_tcp_htab_lookup(&st->ht, &t);
+	c = hv != OG_TCP_NO_HASH ? og_tcp_htab_lookup_hv(&st->ht, &t, (uint32_t)hv)
+				 : og_tcp_htab_lookup(&st->ht, &t);
 	if (c != NULL && c->state == OG_TCP_TIME_WAIT && time_wait_input(c, &s))
 		c = NULL; /* released for a new incarnation */
 	else if (c != NULL && c->state == OG_TCP_TIME_WAIT)

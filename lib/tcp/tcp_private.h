@@ -329,6 +329,9 @@ og_tcp_count(struct og_tcp_stack *st, enum og_tcp_cnt c)
 /* hash table (tcp_table.c) */
 int og_tcp_htab_init(struct og_tcp_htab *h, uint32_t nbuckets, const uint8_t key[16]);
 struct og_tcp_conn *og_tcp_htab_lookup(const struct og_tcp_htab *h, const struct og_tcp_tuple *t);
+/** og_tcp_htab_lookup() with the tuple's hash already known (@p hv). */
+struct og_tcp_conn *og_tcp_htab_lookup_hv(const struct og_tcp_htab *h, const struct og_tcp_tuple *t,
+					  uint32_t hv);
 void og_tcp_htab_insert(struct og_tcp_htab *h, struct og_tcp_conn *c);
 void og_tcp_htab_remove(struct og_tcp_htab *h, struct og_tcp_conn *c);
 
@@ -362,7 +365,13 @@ void og_tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_t
 void og_tcp_free_chain_list(struct rte_mbuf *m);
 
 /* input (tcp_input.c) */
-void og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m);
+/*
+ * One received segment. @p hv is the 4-tuple's table hash when the caller
+ * computed it from this segment's headers (og_tcp_input_burst's prefetch
+ * pass), else OG_TCP_NO_HASH.
+ */
+#define OG_TCP_NO_HASH UINT64_MAX
+void og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m, uint64_t hv);
 void og_tcp_ooo_purge(struct og_tcp_conn *c);
 
 #endif /* OG_TCP_PRIVATE_H */

@@ -81,7 +81,12 @@ tuple_eq(const struct og_tcp_tuple *a, const struct og_tcp_tuple *b)
 struct og_tcp_conn *
 og_tcp_htab_lookup(const struct og_tcp_htab *h, const struct og_tcp_tuple *t)
 {
-	uint32_t hv = og_tcp_tuple_hash(h->key, t);
+	return og_tcp_htab_lookup_hv(h, t, og_tcp_tuple_hash(h->key, t));
+}
+
+struct og_tcp_conn *
+og_tcp_htab_lookup_hv(const struct og_tcp_htab *h, const struct og_tcp_tuple *t, uint32_t hv)
+{
 	struct og_tcp_conn *c;
 
 	for (c = h->b[hv & h->mask]; c != NULL; c = c->hnext)
