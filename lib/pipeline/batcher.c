@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -27,6 +28,7 @@
 
 struct be_state {
 	struct og_backend *be;
+	struct rte_ring *handoff; /* to the backend's egress lcore, or NULL */
 	struct og_batch *open[OG_OTLP_SIGNAL_MAX];
 	/* flushed batches not yet taken by the backend, oldest first */
 	struct og_batch **fifo;
@@ -45,7 +47,8 @@ struct og_batcher {
 	/* records dequeued but not yet placed with every backend */
 	struct og_rec *stash[BURST];
 	uint32_t stash_pos, stash_n;
-	uint32_t next_be; /* first backend stash[stash_pos] still needs */
+	uint32_t next_be;   /* first backend stash[stash_pos] still needs */
+	uint64_t be_cycles; /* TSC cycles inside backends' submit() and poll() */
 	struct be_state be[OG_MAX_BACKENDS];
 };
 
@@ -97,6 +100,7 @@ og_batcher_create(const struct og_batcher_conf *c)
 		struct be_state *s = &bt->be[i];
 
 		s->be = c->backends[i];
+		s->handoff = c->handoff[i];
 		s->cap = n_batches;
 		s->fifo = rte_zmalloc_socket("og_batcher_fifo", n_batches * sizeof(*s->fifo), 0,
 					     c->socket);
@@ -163,11 +167,19 @@ submit_pending(struct og_batcher *bt, struct be_state *s)
 		uint64_t bytes = b->bytes;
 		int rc;
 
-		b->attempts++;
 		/* counted before the call: the driver may complete it inside */
 		__atomic_fetch_add(&bt->inflight, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->be->inflight, 1, __ATOMIC_RELAXED);
-		rc = s->be->ops->submit(s->be, b);
+		if (s->handoff != NULL) {
+			/* the egress lcore submits it (og_egress_run) */
+			rc = rte_ring_sp_enqueue(s->handoff, b) == 0 ? 0 : -EAGAIN;
+		} else {
+			uint64_t t0 = rte_rdtsc();
+
+			b->attempts++;
+			rc = s->be->ops->submit(s->be, b);
+			bt->be_cycles += rte_rdtsc() - t0;
+		}
 		if (rc == -EAGAIN) {
 			__atomic_fetch_sub(&bt->inflight, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_sub(&s->be->inflight, 1, __ATOMIC_RELAXED);
@@ -298,8 +310,12 @@ service(struct og_batcher *bt, uint64_t now_us, bool drain)
 				flush(bt, s, sig, OG_PIPE_TRIGGER_TIMEOUT);
 		}
 		work += submit_pending(bt, s);
-		if (s->be->ops->poll != NULL)
+		if (s->handoff == NULL && s->be->ops->poll != NULL) {
+			uint64_t t0 = rte_rdtsc();
+
 			s->be->ops->poll(s->be, now_us);
+			bt->be_cycles += rte_rdtsc() - t0;
+		}
 	}
 	return work;
 }
@@ -330,6 +346,12 @@ og_batcher_drain(struct og_batcher *bt, uint64_t now_us)
 			busy = busy || bt->be[i].open[sig] != NULL;
 	}
 	return busy ? -EAGAIN : 0;
+}
+
+uint64_t
+og_batcher_backend_cycles(const struct og_batcher *bt)
+{
+	return bt->be_cycles;
 }
 
 void

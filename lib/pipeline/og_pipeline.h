@@ -211,6 +211,51 @@ int og_batcher_drain(struct og_batcher *b, uint64_t now_us);
 /** Free a drained batcher (ring and pool; not the backends). NULL is ok. */
 void og_batcher_free(struct og_batcher *b);
 
+/**
+ * TSC cycles the batcher spent inside its backends' submit() and poll()
+ * (backends it drives directly): the "tx" share of og_batcher_run().
+ */
+uint64_t og_batcher_backend_cycles(const struct og_batcher *b);
+
+/* ---- egress lcore (egress.c) ----------------------------------------- */
+
+/*
+ * With lcore roles, a backend is driven by one egress (tx) lcore: its
+ * submit() and poll() run there, on that lcore's TCP stack. Batching lcores
+ * hand it their batches over SP/SC rings, one per (batching lcore, backend),
+ * so a stalled backend never holds up another's batches.
+ */
+
+/** Create an egress with no backends yet. NULL on failure (logged). */
+struct og_egress *og_egress_create(const struct og_egress_conf *c);
+
+/**
+ * Add a ring feeding @p be from one batching lcore (the backend is polled
+ * by this egress from now on). Give the ring to that lcore's batchers as
+ * og_batcher_conf.handoff[] for @p be.
+ *
+ * @return the ring, or NULL (no memory or too many feeds; logged).
+ */
+struct rte_ring *og_egress_feed(struct og_egress *e, struct og_backend *be);
+
+/**
+ * One turn: take batches from the rings and submit them (a batch the
+ * backend answers busy waits at the head of its ring's queue, in order),
+ * then poll every backend.
+ *
+ * @return batches submitted; 0 when idle.
+ */
+unsigned int og_egress_run(struct og_egress *e, uint64_t now_us);
+
+/** True when no batch waits in a ring or for a busy backend. */
+bool og_egress_idle(const struct og_egress *e);
+
+/** TSC cycles spent in the backends' submit() and poll(). */
+uint64_t og_egress_backend_cycles(const struct og_egress *e);
+
+/** Free an idle egress and its rings (not the backends). NULL is ok. */
+void og_egress_free(struct og_egress *e);
+
 /* ---- accounting (stats.c) -------------------------------------------- */
 
 /** The counters of @p lcore (RTE_MAX_LCORE: the slot of non-EAL threads). */

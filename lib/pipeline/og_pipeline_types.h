@@ -21,6 +21,7 @@ struct rte_mempool;
 struct rte_ring;
 struct og_backend;
 struct og_batcher;
+struct og_egress;
 struct og_tcp_stack;
 
 /** Pieces a record holds without a separate array. */
@@ -171,6 +172,20 @@ struct og_batcher_conf {
 	uint32_t n_batches;  /**< batch pool size; default 16 per backend and signal */
 	uint32_t n_backends; /**< 1..OG_MAX_BACKENDS */
 	struct og_backend *backends[OG_MAX_BACKENDS]; /**< fan-out: each gets every record */
+	/**
+	 * Lcore roles: when handoff[i] is set, batches for backends[i] are
+	 * enqueued there (single producer: the batching lcore) for the egress
+	 * lcore that drives that backend (og_egress_feed()); the batcher then
+	 * neither calls its submit() nor its poll(). NULL: called directly.
+	 */
+	struct rte_ring *handoff[OG_MAX_BACKENDS];
+};
+
+/** Settings of og_egress_create(). */
+struct og_egress_conf {
+	const char *name;   /**< names the rings; unique per process */
+	int socket;	    /**< NUMA socket (SOCKET_ID_ANY) */
+	uint32_t ring_size; /**< batches per feeding ring; power of two, default 1024 */
 };
 
 /** Per-signal counters (pipeline_counters.def). */

@@ -617,6 +617,213 @@ test_acct_sections(void)
 	og_pipe_stats_reset();
 }
 
+/* ---- lcore roles: batches handed to an egress over rings ------------ */
+
+static struct og_batcher *
+make_handoff_batcher(const char *name, struct og_backend **be, unsigned int n, struct og_egress *eg,
+		     uint32_t ring)
+{
+	struct og_batcher_conf c = {
+		.name = name,
+		.socket = SOCKET_ID_ANY,
+		.max_items = 64,
+		.max_bytes = 1 << 20,
+		.timeout_us = 1000000,
+		.ring_size = ring,
+		.n_backends = n,
+	};
+	struct og_batcher *bt;
+
+	for (unsigned int i = 0; i < n; i++) {
+		c.backends[i] = be[i];
+		c.handoff[i] = og_egress_feed(eg, be[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c.handoff[i]);
+	}
+	bt = og_batcher_create(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
+	return bt;
+}
+
+static struct og_egress *
+make_egress(const char *name, uint32_t ring_size)
+{
+	struct og_egress_conf c = { .name = name, .socket = SOCKET_ID_ANY, .ring_size = ring_size };
+	struct og_egress *eg = og_egress_create(&c);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eg);
+	return eg;
+}
+
+/*
+ * With a hand-off ring the batcher never calls the backend: the egress
+ * submits, in order, keeps a batch the backend answers busy, polls, and
+ * the accounting balances at every step.
+ */
+static void
+test_egress_handoff(void)
+{
+	struct og_backend *be[2];
+	struct og_batcher *bt;
+	struct og_egress *eg;
+	struct pt_expect exp;
+	int rc = -EAGAIN;
+
+	begin(&exp);
+	be[0] = fake_backend(0);
+	be[1] = fake_backend(1);
+	fakes[0].busy = 2;
+	fakes[1].hold = true;
+	eg = make_egress("h", 0);
+	bt = make_handoff_batcher("hand", be, 2, eg, 0);
+	for (int i = 0; i < 3; i++)
+		send(bt, traces64, traces64_len, &exp, 2);
+	CU_ASSERT(og_batcher_run(bt, 0) >= 3); /* 3 records in, 6 batches handed over */
+	pt_check_invariant(2);
+	CU_ASSERT_EQUAL(fakes[0].submits + fakes[1].submits, 0);
+	CU_ASSERT_FALSE(og_egress_idle(eg));
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.lc[OG_PIPE_LC_RECORDS_IN_FLIGHT], 3);
+
+	/* backend 0 answers busy twice: the first batch stays held */
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 3);
+	CU_ASSERT_EQUAL(fakes[0].batches, 0);
+	CU_ASSERT_EQUAL(fakes[1].batches, 3);
+	pt_check_invariant(2);
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 0);
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 3);
+	CU_ASSERT_EQUAL(fakes[0].batches, 3);
+	CU_ASSERT_TRUE(og_egress_idle(eg));
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES], 2);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 192);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_QUEUED][1][OG_OTLP_TRACES], 192);
+	/* the batcher is drained only when the egress side completed all */
+	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1), -EAGAIN);
+	fake_release(&fakes[1]);
+	pt_check_invariant(2);
+	for (int i = 0; i < 10 && rc != 0; i++) {
+		og_egress_run(eg, 1);
+		rc = og_batcher_drain(bt, 1);
+	}
+	CU_ASSERT_EQUAL(rc, 0);
+	check_got(0, &exp);
+	check_got(1, &exp);
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	og_egress_free(eg);
+	og_backend_destroy(be[0]);
+	og_backend_destroy(be[1]);
+	pt_expect_free(&exp);
+}
+
+/* A full hand-off ring keeps the batches in the batcher, in order. */
+static void
+test_egress_ring_full(void)
+{
+	struct og_backend *be;
+	struct og_batcher *bt;
+	struct og_egress *eg;
+	struct pt_expect exp;
+	int rc = -EAGAIN;
+
+	begin(&exp);
+	be = fake_backend(0);
+	eg = make_egress("f", 2); /* holds one batch */
+	bt = make_handoff_batcher("full", &be, 1, eg, 0);
+	for (int i = 0; i < 4; i++)
+		send(bt, traces64, traces64_len, &exp, 1);
+	og_batcher_run(bt, 0);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES] >= 1);
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 1);
+	CU_ASSERT_EQUAL(fakes[0].batches, 1);
+	pt_check_invariant(1);
+	for (int i = 0; i < 20 && rc != 0; i++) {
+		og_egress_run(eg, 1);
+		rc = og_batcher_drain(bt, 1);
+		pt_check_invariant(1);
+	}
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(fakes[0].batches, 4);
+	check_got(0, &exp); /* byte order = send order */
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	og_egress_free(eg);
+	og_backend_destroy(be);
+	pt_expect_free(&exp);
+}
+
+struct role_arg {
+	struct og_batcher *bt;
+	struct og_egress *eg;
+	volatile bool *batch_done;
+	unsigned int spins;
+};
+
+static void *
+batch_role(void *arg)
+{
+	struct role_arg *a = arg;
+
+	while (og_batcher_drain(a->bt, 1) != 0)
+		a->spins++;
+	__atomic_store_n(a->batch_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *
+egress_role(void *arg)
+{
+	struct role_arg *a = arg;
+
+	while (!__atomic_load_n(a->batch_done, __ATOMIC_ACQUIRE) || !og_egress_idle(a->eg)) {
+		og_egress_run(a->eg, 1);
+		a->spins++;
+	}
+	return NULL;
+}
+
+/*
+ * The roles on two threads: a batching thread and an egress thread whose
+ * backend completes batches as it polls. Every item arrives once, in
+ * order, and everything is freed.
+ */
+static void
+test_egress_threads(void)
+{
+	struct og_backend *be;
+	struct role_arg ab, ae;
+	volatile bool batch_done = false;
+	pthread_t tb, te;
+	struct pt_expect exp;
+
+	begin(&exp);
+	be = fake_backend(0);
+	ae.eg = make_egress("t", 4);
+	ab.bt = make_handoff_batcher("thr", &be, 1, ae.eg, 512);
+	ab.eg = ae.eg;
+	ae.bt = ab.bt;
+	ab.batch_done = ae.batch_done = &batch_done;
+	ab.spins = ae.spins = 0;
+	for (int i = 0; i < 300; i++)
+		send(ab.bt, i % 2 ? traces64 : traces1, i % 2 ? traces64_len : traces1_len, &exp,
+		     1);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&te, NULL, egress_role, &ae), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&tb, NULL, batch_role, &ab), 0);
+	pthread_join(tb, NULL);
+	pthread_join(te, NULL);
+	pt_check_invariant(1);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 150 * 64 + 150);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_QUEUED][0][OG_OTLP_TRACES], 0);
+	check_got(0, &exp);
+	pt_check_all_freed();
+	og_batcher_free(ab.bt);
+	og_egress_free(ae.eg);
+	og_backend_destroy(be);
+	pt_expect_free(&exp);
+}
+
 /* A busy backend keeps its batches, in order, and gets them later. */
 static void
 test_busy(void)
@@ -820,6 +1027,9 @@ static CU_TestInfo pipeline_tests[] = {
 	{ "ring full refused and counted", test_ring_full },
 	{ "empty batch pool stalls, then resumes", test_pool_stall },
 	{ "bad settings refused", test_bad_conf },
+	{ "lcore roles: batches handed to an egress, busy kept in order", test_egress_handoff },
+	{ "lcore roles: a full hand-off ring keeps batches in order", test_egress_ring_full },
+	{ "lcore roles: batcher and egress on two threads", test_egress_threads },
 	CU_TEST_INFO_NULL,
 };
 
