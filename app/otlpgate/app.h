@@ -56,19 +56,43 @@ struct app_opts {
 	uint32_t retry_after_s;
 	uint32_t drain_timeout_s;
 	uint32_t idle_sleep_us; /**< 0: poll without pause (production) */
+	/** lcore roles (APP_ROLE_* bits by lcore id); roles_given: any option set */
+	uint8_t roles[RTE_MAX_LCORE];
+	bool roles_given;
 	struct og_net_fault fault;
+};
+
+/* lcore roles (docs/lcores.md) */
+#define APP_ROLE_RX    1u /**< a queue pair on every port, TCP, receiver */
+#define APP_ROLE_BATCH 2u /**< runs batchers */
+#define APP_ROLE_TX    4u /**< drives backends (needs a queue: an RX lcore) */
+
+/* per-stage TSC cycles (otlpgate_stage_cycles_total) */
+enum app_stage {
+	APP_STAGE_RX_TCP, /**< NIC RX, Ethernet/ARP/IPv4, TCP input and output */
+	APP_STAGE_HTTP,	  /**< HTTP parsing and answers (lib/receiver) */
+	APP_STAGE_DECODE, /**< inflate, OTLP scan, records (lib/receiver) */
+	APP_STAGE_BATCH,  /**< batchers */
+	APP_STAGE_TX,	  /**< backends' submit/poll, NIC TX flush */
+	APP_STAGE_MAX,
 };
 
 /** One dataplane lcore: everything it touches, nothing shared. */
 struct app_lcore {
 	unsigned int lcore_id;
-	uint16_t queue_id;
+	uint8_t roles;	   /**< APP_ROLE_* */
+	uint16_t queue_id; /**< RX lcores */
 	uint16_t n_ports;
 	struct og_net_ctx *net[APP_MAX_PORTS];
 	struct og_tcp_stack *tcp;
 	struct rte_mempool *diag_pool; /**< echo connection contexts */
-	struct og_batcher *batcher;    /**< NULL when the receiver is off */
+	struct og_batcher *batcher;    /**< fed by rcv; NULL when the receiver is off */
 	struct og_rcv *rcv;
+	struct og_batcher *bt_run[RTE_MAX_LCORE]; /**< batchers this lcore runs */
+	unsigned int n_bt_run;
+	struct og_egress *egress; /**< TX lcores whose backends get batches by ring */
+	bool drained;		  /**< SIGTERM: this lcore's part is done (atomic) */
+	uint64_t stage[APP_STAGE_MAX];
 	/* TSC cycles of loop iterations that did work, and of all of them */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
@@ -89,12 +113,14 @@ int app_diag_listen(struct app_lcore *lc, const struct app_opts *o);
 
 /* ingest.c: budget, backends, and per lcore a batcher and a receiver */
 bool app_ingest_enabled(const struct app_opts *o);
-int app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_bytes);
-int app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_mempool *mp,
-		     struct rte_mempool *ref_mp);
+int app_ingest_init(const struct app_opts *o, uint64_t pool_bytes);
+int app_ingest_lcores(struct app_lcore **lcs, unsigned int n, const struct app_opts *o,
+		      struct rte_mempool *mp, struct rte_mempool *ref_mp);
 int app_ingest_register_metrics(void);
 void app_ingest_stop_accepting(struct app_lcore *lc);
 bool app_ingest_drained(struct app_lcore *lc, uint64_t now_us);
+/** One turn of @p lc's batchers and egress, cycles added to lc->stage. */
+bool app_ingest_run(struct app_lcore *lc, uint64_t now_us);
 void app_ingest_report_undelivered(void);
 void app_ingest_lcore_free(struct app_lcore *lc);
 void app_ingest_stop_backends(void);

@@ -34,6 +34,9 @@ enum {
 	OPT_RETRY_AFTER,
 	OPT_DRAIN_TIMEOUT,
 	OPT_IDLE_SLEEP,
+	OPT_RX_LCORES,
+	OPT_BATCH_LCORES,
+	OPT_TX_LCORES,
 	OPT_FAULT_RX_DROP,
 	OPT_FAULT_RX_DUP,
 	OPT_FAULT_RX_REORDER,
@@ -62,6 +65,9 @@ static const struct option long_opts[] = {
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
+	{ "rx-lcores", required_argument, NULL, OPT_RX_LCORES },
+	{ "batch-lcores", required_argument, NULL, OPT_BATCH_LCORES },
+	{ "tx-lcores", required_argument, NULL, OPT_TX_LCORES },
 #ifdef OG_FAULT_INJECTION
 	{ "fault-rx-drop", required_argument, NULL, OPT_FAULT_RX_DROP },
 	{ "fault-rx-dup", required_argument, NULL, OPT_FAULT_RX_DUP },
@@ -73,6 +79,38 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "0,2-3": set @p bit in roles[id] for each id; false on a bad list */
+static bool
+parse_lcore_list(const char *s, uint8_t *roles, uint8_t bit)
+{
+	const char *p = s;
+
+	if (*p == '\0')
+		return false;
+	while (*p != '\0') {
+		char *end;
+		unsigned long a, b;
+
+		if (*p < '0' || *p > '9')
+			return false;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return false;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= RTE_MAX_LCORE || (*end != ',' && *end != '\0'))
+			return false;
+		for (unsigned long i = a; i <= b; i++)
+			roles[i] |= bit;
+		p = *end == ',' ? end + 1 : end;
+		if (*end == ',' && *p == '\0')
+			return false;
+	}
+	return true;
+}
+
 void
 app_usage(const char *prog)
 {
@@ -80,7 +118,8 @@ app_usage(const char *prog)
 	       "\n"
 	       "Kernel-bypass OTLP ingest appliance. EAL options are DPDK's\n"
 	       "(doc.dpdk.org/guides-22.11/linux_gsg/linux_eal_parameters.html); every\n"
-	       "EAL lcore runs a dataplane loop with one RX/TX queue pair on each port.\n"
+	       "EAL lcore runs a dataplane loop; RX lcores own one RX/TX queue pair on\n"
+	       "each port.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --port-ip PORT=ADDR/PREFIX  IPv4 address and on-link prefix of ethdev PORT\n"
@@ -99,6 +138,15 @@ app_usage(const char *prog)
 	       "  --idle-sleep US             sleep US microseconds after a loop iteration\n"
 	       "                              that found no work (default 0: busy polling;\n"
 	       "                              for shared machines, TAP and tests)\n"
+	       "\n"
+	       "Lcore roles (docs/lcores.md; default: every lcore RX, the first also\n"
+	       "batch and TX; one lcore runs everything to completion):\n"
+	       "  --rx-lcores LIST            lcores that own a queue pair on every port,\n"
+	       "                              TCP, HTTP and decoding (LIST: 1,3-5)\n"
+	       "  --batch-lcores LIST         lcores that batch records (one batcher per RX\n"
+	       "                              lcore, spread round robin)\n"
+	       "  --tx-lcores LIST            lcores that drive the backends (backend N on\n"
+	       "                              the Nth, round robin); must be RX lcores\n"
 	       "\n"
 	       "OTLP/HTTP receiver (on when at least one --backend is given):\n"
 	       "  --backend URI               where accepted data goes (repeatable: every\n"
@@ -370,6 +418,21 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 			if (!parse_u32(optarg, 0, 100000, &o->idle_sleep_us))
 				return fail(name, "expected microseconds 0..100000, got", optarg);
 			break;
+		case OPT_RX_LCORES:
+		case OPT_BATCH_LCORES:
+		case OPT_TX_LCORES: {
+			uint8_t bit = c == OPT_RX_LCORES      ? APP_ROLE_RX
+				      : c == OPT_BATCH_LCORES ? APP_ROLE_BATCH
+							      : APP_ROLE_TX;
+
+			if (!parse_lcore_list(optarg, o->roles, bit))
+				return fail(name,
+					    "expected lcore ids such as 0,2-3 (below " RTE_STR(
+						    RTE_MAX_LCORE) "), got",
+					    optarg);
+			o->roles_given = true;
+			break;
+		}
 		case OPT_DRAIN_TIMEOUT:
 			if (!parse_u32(optarg, 0, 3600, &o->drain_timeout_s))
 				return fail(name, "expected seconds 0..3600, got", optarg);

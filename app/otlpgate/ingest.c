@@ -3,8 +3,11 @@
  * The ingest path of the appliance: the admission budget, the backends
  * (drivers registered here), and on the dataplane lcore a batcher and an
  * OTLP/HTTP receiver listening on every port address (or the one given).
- * With one lcore, receive, batching and the backends' polling run in the
- * same loop (issue 4); lcore roles come with otlpgen (issue 6).
+ * Lcore roles (docs/lcores.md): each RX lcore has a receiver feeding its
+ * own batcher over an SP/SC ring; a batching lcore runs the batchers given
+ * to it; each backend is driven by one TX lcore, which gets the batches
+ * over SP/SC rings (og_egress) unless it runs their batcher itself. With
+ * one lcore everything runs to completion in its loop.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,7 +41,7 @@ app_ingest_enabled(const struct app_opts *o)
 }
 
 int
-app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_bytes)
+app_ingest_init(const struct app_opts *o, uint64_t pool_bytes)
 {
 	uint64_t mem = o->memory;
 
@@ -46,11 +49,6 @@ app_ingest_init(const struct app_opts *o, unsigned int n_lcores, uint64_t pool_b
 		APP_LOG(INFO, "OTLP/HTTP receiver off (%s)",
 			o->otlp_http_off ? "--otlp-http off" : "no --backend given");
 		return 0;
-	}
-	if (n_lcores > 1) {
-		APP_LOG(ERR, "the OTLP/HTTP receiver runs on one lcore for now (give -l with one "
-			     "lcore); lcore roles are not there yet");
-		return -ENOTSUP;
 	}
 	og_backend_register(&og_backend_file_ops);
 	og_backend_register(&og_backend_null_ops);
@@ -115,50 +113,77 @@ backend_src_addr(const struct app_opts *o, uint32_t daddr_be)
 	return o->n_ports > 0 ? o->ports[0].addr_be : 0;
 }
 
-int
-app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_mempool *mp,
-		 struct rte_mempool *ref_mp)
+/* The lcore that drives backend @p i: the TX lcores take them round robin. */
+static struct app_lcore *
+tx_lcore_of(struct app_lcore **lcs, unsigned int n, unsigned int i)
+{
+	unsigned int n_tx = 0, k = 0;
+
+	for (unsigned int l = 0; l < n; l++)
+		n_tx += (lcs[l]->roles & APP_ROLE_TX) != 0;
+	i %= n_tx;
+	for (unsigned int l = 0; l < n; l++)
+		if ((lcs[l]->roles & APP_ROLE_TX) && k++ == i)
+			return lcs[l];
+	return NULL;
+}
+
+/* The lcore that runs the batcher of the @p j-th RX lcore (round robin). */
+static struct app_lcore *
+batch_lcore_of(struct app_lcore **lcs, unsigned int n, unsigned int j)
+{
+	unsigned int n_b = 0, k = 0;
+
+	for (unsigned int l = 0; l < n; l++)
+		n_b += (lcs[l]->roles & APP_ROLE_BATCH) != 0;
+	j %= n_b;
+	for (unsigned int l = 0; l < n; l++)
+		if ((lcs[l]->roles & APP_ROLE_BATCH) && k++ == j)
+			return lcs[l];
+	return NULL;
+}
+
+/*
+ * Hand-off rings, one per (batching lcore, backend), created on first use:
+ * the batchers one lcore runs share its ring (one producer thread).
+ */
+static struct rte_ring *handoff[RTE_MAX_LCORE][APP_MAX_BACKENDS];
+
+static int
+setup_rx(struct app_lcore *lc, struct app_lcore *blc, struct app_lcore **tx,
+	 const struct app_opts *o, struct rte_mempool *mp, struct rte_mempool *ref_mp)
 {
 	struct og_batcher_conf bc = { 0 };
 	struct og_rcv_conf rc = { 0 };
 	char name[32];
 	int err;
 
-	if (!app_ingest_enabled(o))
-		return 0;
 	snprintf(name, sizeof(name), "og_b%u", lc->lcore_id);
 	bc.name = name;
-	bc.socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+	bc.socket = (int)rte_lcore_to_socket_id(blc->lcore_id);
 	bc.max_items = o->batch_max_items;
 	bc.max_bytes = o->batch_max_bytes;
 	bc.timeout_us = (uint64_t)o->batch_timeout_ms * 1000;
 	bc.ring_size = 8192;
 	bc.n_backends = n_backends;
-	for (unsigned int i = 0; i < n_backends; i++)
+	for (unsigned int i = 0; i < n_backends; i++) {
 		bc.backends[i] = backends[i];
+		if (tx[i] == blc)
+			continue; /* the batching lcore drives it: direct calls */
+		if (handoff[blc->lcore_id][i] == NULL)
+			handoff[blc->lcore_id][i] = og_egress_feed(tx[i]->egress, backends[i]);
+		if (handoff[blc->lcore_id][i] == NULL)
+			return -ENOMEM;
+		bc.handoff[i] = handoff[blc->lcore_id][i];
+	}
 	lc->batcher = og_batcher_create(&bc);
 	if (lc->batcher == NULL)
 		return -ENOMEM;
-	/* backends that talk to the network use this lcore's stack (egress) */
-	for (unsigned int i = 0; i < n_backends; i++) {
-		struct og_backend_env env = {
-			.tcp = lc->tcp,
-			.src_addr_be = backend_src_addr(o, og_backend_otlp_http_daddr(backends[i])),
-			.hdr_pool = mp,
-			.ref_pool = ref_mp,
-			.socket = bc.socket,
-		};
-
-		err = og_backend_attach(backends[i], &env);
-		if (err != 0) {
-			APP_LOG(ERR, "--backend %s: %s", backends[i]->name, strerror(-err));
-			return err;
-		}
-	}
+	blc->bt_run[blc->n_bt_run++] = lc->batcher;
 
 	snprintf(name, sizeof(name), "og_r%u", lc->lcore_id);
 	rc.name = name;
-	rc.socket = bc.socket;
+	rc.socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
 	rc.tcp = lc->tcp;
 	rc.batcher = lc->batcher;
 	rc.budget = &budget;
@@ -183,6 +208,88 @@ app_ingest_lcore(struct app_lcore *lc, const struct app_opts *o, struct rte_memp
 	if (err != 0)
 		APP_LOG(ERR, "OTLP/HTTP listen on port %u: %s", o->otlp_port, strerror(-err));
 	return err;
+}
+
+int
+app_ingest_lcores(struct app_lcore **lcs, unsigned int n, const struct app_opts *o,
+		  struct rte_mempool *mp, struct rte_mempool *ref_mp)
+{
+	struct app_lcore *tx[APP_MAX_BACKENDS];
+	unsigned int j = 0;
+	int err;
+
+	if (!app_ingest_enabled(o))
+		return 0;
+	/* each backend on its TX lcore's stack (egress connections) */
+	for (unsigned int i = 0; i < n_backends; i++) {
+		struct og_backend_env env = { 0 };
+
+		tx[i] = tx_lcore_of(lcs, n, i);
+		env.tcp = tx[i]->tcp;
+		env.src_addr_be = backend_src_addr(o, og_backend_otlp_http_daddr(backends[i]));
+		env.hdr_pool = mp;
+		env.ref_pool = ref_mp;
+		env.socket = (int)rte_lcore_to_socket_id(tx[i]->lcore_id);
+		err = og_backend_attach(backends[i], &env);
+		if (err != 0) {
+			APP_LOG(ERR, "--backend %s: %s", backends[i]->name, strerror(-err));
+			return err;
+		}
+		APP_LOG(INFO, "--backend %s: on lcore %u", backends[i]->name, tx[i]->lcore_id);
+	}
+	for (unsigned int l = 0; l < n; l++) {
+		struct og_egress_conf ec = { 0 };
+		char name[24];
+
+		if (!(lcs[l]->roles & APP_ROLE_TX))
+			continue;
+		snprintf(name, sizeof(name), "l%u", lcs[l]->lcore_id);
+		ec.name = name;
+		ec.socket = (int)rte_lcore_to_socket_id(lcs[l]->lcore_id);
+		lcs[l]->egress = og_egress_create(&ec);
+		if (lcs[l]->egress == NULL)
+			return -ENOMEM;
+	}
+	for (unsigned int l = 0; l < n; l++) {
+		struct app_lcore *blc;
+
+		if (!(lcs[l]->roles & APP_ROLE_RX))
+			continue;
+		blc = batch_lcore_of(lcs, n, j++);
+		err = setup_rx(lcs[l], blc, tx, o, mp, ref_mp);
+		if (err != 0)
+			return err;
+		APP_LOG(INFO, "lcore %u: receiver, batched on lcore %u", lcs[l]->lcore_id,
+			blc->lcore_id);
+	}
+	return 0;
+}
+
+bool
+app_ingest_run(struct app_lcore *lc, uint64_t now_us)
+{
+	unsigned int work = 0;
+	uint64_t t0;
+
+	if (lc->n_bt_run != 0) {
+		uint64_t be = 0;
+
+		t0 = rte_rdtsc();
+		for (unsigned int i = 0; i < lc->n_bt_run; i++) {
+			be -= og_batcher_backend_cycles(lc->bt_run[i]);
+			work += og_batcher_run(lc->bt_run[i], now_us);
+			be += og_batcher_backend_cycles(lc->bt_run[i]);
+		}
+		/* backends the batcher drives itself are the tx stage */
+		lc->stage[APP_STAGE_TX] += be;
+		lc->stage[APP_STAGE_BATCH] += rte_rdtsc() - t0 - be;
+	}
+	if (lc->egress != NULL) {
+		t0 = rte_rdtsc();
+		work += og_egress_run(lc->egress, now_us);
+		lc->stage[APP_STAGE_TX] += rte_rdtsc() - t0;
+	}
+	return work != 0;
 }
 
 static void
@@ -224,10 +331,23 @@ app_ingest_stop_accepting(struct app_lcore *lc)
 		og_rcv_set_draining(lc->rcv, true);
 }
 
+/*
+ * SIGTERM: this lcore's part is done when its batchers hold nothing (their
+ * in-flight count includes batches handed to egress lcores) and its egress
+ * has submitted everything it was handed.
+ */
 bool
 app_ingest_drained(struct app_lcore *lc, uint64_t now_us)
 {
-	return lc->batcher == NULL || og_batcher_drain(lc->batcher, now_us) == 0;
+	bool done = true;
+
+	for (unsigned int i = 0; i < lc->n_bt_run; i++)
+		done &= og_batcher_drain(lc->bt_run[i], now_us) == 0;
+	if (lc->egress != NULL) {
+		og_egress_run(lc->egress, now_us);
+		done &= og_egress_idle(lc->egress);
+	}
+	return done;
 }
 
 void
@@ -255,6 +375,9 @@ app_ingest_lcore_free(struct app_lcore *lc)
 	lc->rcv = NULL;
 	og_batcher_free(lc->batcher);
 	lc->batcher = NULL;
+	lc->n_bt_run = 0;
+	og_egress_free(lc->egress); /* its rings, shared with the batchers */
+	lc->egress = NULL;
 }
 
 void
@@ -270,6 +393,7 @@ void
 app_ingest_fini(void)
 {
 	n_rcvs = 0;
+	memset(handoff, 0, sizeof(handoff));
 	rte_mempool_free(rec_pool);
 	rec_pool = NULL;
 }

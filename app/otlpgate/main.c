@@ -31,7 +31,7 @@ static volatile bool force_quit;
 static struct app_opts opts;
 static struct app_lcore *lcores[RTE_MAX_LCORE];
 static struct og_tcp_stack *stacks[RTE_MAX_LCORE];
-static unsigned int n_lcores;
+static unsigned int n_lcores, n_stacks;
 static uint64_t tsc_per_us;
 /* wall clock at start, for the Date header: unix seconds = unix0 + TSC delta */
 static uint64_t unix0_s, tsc0;
@@ -79,16 +79,87 @@ lcore_rss_ok(void *arg, uint32_t saddr_be, uint32_t daddr_be, uint16_t sport_be,
 	return true;
 }
 
+/* Every lcore's part of the SIGTERM drain is done. */
+static bool
+all_drained(void)
+{
+	for (unsigned int i = 0; i < n_lcores; i++)
+		if (!__atomic_load_n(&lcores[i]->drained, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+/* NIC RX, lib/net and lib/tcp for @p lc's queue; true when packets came. */
+static bool
+lcore_rx(struct app_lcore *lc, uint64_t now_us)
+{
+	struct rte_mbuf *pkts[RX_BURST];
+	struct rte_mbuf *tcp[2 * RX_BURST + 1];
+	const struct og_rcv_stats *rs = lc->rcv != NULL ? og_rcv_stats(lc->rcv) : NULL;
+	uint64_t t0 = rte_rdtsc(), http0 = 0, dec0 = 0, d;
+	bool work = false;
+
+	if (rs != NULL) {
+		http0 = rs->cyc_http;
+		dec0 = rs->cyc_decode;
+	}
+	for (uint16_t p = 0; p < lc->n_ports; p++) {
+		uint16_t n, nt;
+
+		n = rte_eth_rx_burst(opts.ports[p].port_id, lc->queue_id, pkts, RX_BURST);
+#ifndef OG_FAULT_INJECTION
+		/* fault builds call it anyway: delayed packets come out there */
+		if (n == 0)
+			continue;
+#endif
+		work |= n != 0;
+		og_net_input_burst(lc->net[p], pkts, n, now_us, tcp, &nt);
+		if (nt != 0)
+			og_tcp_input_burst(lc->tcp, tcp, nt, now_us);
+	}
+	og_tcp_timers_run(lc->tcp, now_us);
+	d = rte_rdtsc() - t0;
+	if (rs != NULL) {
+		/* the receiver ran inside TCP input: its share is its own stages */
+		uint64_t h = rs->cyc_http - http0, k = rs->cyc_decode - dec0;
+
+		lc->stage[APP_STAGE_HTTP] += h;
+		lc->stage[APP_STAGE_DECODE] += k;
+		d = d > h + k ? d - h - k : 0;
+	}
+	lc->stage[APP_STAGE_RX_TCP] += d;
+	return work;
+}
+
+/* ARP retries and NIC TX flush; true when packets left. */
+static bool
+lcore_tx_flush(struct app_lcore *lc, uint64_t now_us)
+{
+	uint64_t t0 = rte_rdtsc();
+	bool work = false;
+
+	for (uint16_t p = 0; p < lc->n_ports; p++) {
+		const struct og_net_stats *s = og_net_stats(lc->net[p]);
+		uint64_t tx = s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL];
+
+		og_net_timers_run(lc->net[p], now_us);
+		og_net_tx_flush(lc->net[p]);
+		work |= s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL] != tx;
+	}
+	lc->stage[APP_STAGE_TX] += rte_rdtsc() - t0;
+	return work;
+}
+
 static int
 lcore_loop(void *arg)
 {
 	struct app_lcore *lc = arg;
-	struct rte_mbuf *pkts[RX_BURST];
-	struct rte_mbuf *tcp[2 * RX_BURST + 1];
-
+	bool ingest = app_ingest_enabled(&opts);
 	uint64_t drain_until = 0;
 
-	APP_LOG(INFO, "lcore %u: dataplane on queue %u", lc->lcore_id, lc->queue_id);
+	APP_LOG(INFO, "lcore %u: roles%s%s%s%s", lc->lcore_id, lc->roles & APP_ROLE_RX ? " rx" : "",
+		lc->roles & APP_ROLE_BATCH ? " batch" : "", lc->roles & APP_ROLE_TX ? " tx" : "",
+		lc->roles & APP_ROLE_RX ? " (queue pair on every port)" : "");
 	for (;;) {
 		uint64_t t0 = rte_rdtsc();
 		uint64_t now_us = t0 / tsc_per_us;
@@ -98,8 +169,10 @@ lcore_loop(void *arg)
 			/*
 			 * SIGTERM: refuse new requests (503, Connection: close) and
 			 * deliver what was accepted, for at most --drain-timeout.
+			 * Every lcore keeps turning until all have done their part:
+			 * RX lcores still carry the answers and egress traffic.
 			 */
-			if (lc->batcher == NULL)
+			if (!ingest)
 				break;
 			if (drain_until == 0) {
 				drain_until = now_us + (uint64_t)opts.drain_timeout_s * 1000000;
@@ -107,38 +180,19 @@ lcore_loop(void *arg)
 				APP_LOG(INFO, "lcore %u: draining (at most %u s)", lc->lcore_id,
 					opts.drain_timeout_s);
 			}
-			if (app_ingest_drained(lc, now_us) || now_us >= drain_until)
+			__atomic_store_n(&lc->drained, app_ingest_drained(lc, now_us),
+					 __ATOMIC_RELEASE);
+			if (all_drained() || now_us >= drain_until)
 				break;
 		}
 		if (lc->rcv != NULL)
 			og_rcv_tick(lc->rcv, now_us,
 				    unix0_s + (t0 - tsc0) / (tsc_per_us * 1000000));
-
-		for (uint16_t p = 0; p < lc->n_ports; p++) {
-			uint16_t n, nt;
-
-			n = rte_eth_rx_burst(opts.ports[p].port_id, lc->queue_id, pkts, RX_BURST);
-#ifndef OG_FAULT_INJECTION
-			/* fault builds call it anyway: delayed packets come out there */
-			if (n == 0)
-				continue;
-#endif
-			work |= n != 0;
-			og_net_input_burst(lc->net[p], pkts, n, now_us, tcp, &nt);
-			if (nt != 0)
-				og_tcp_input_burst(lc->tcp, tcp, nt, now_us);
-		}
-		og_tcp_timers_run(lc->tcp, now_us);
-		if (lc->batcher != NULL)
-			work |= og_batcher_run(lc->batcher, now_us) != 0;
-		for (uint16_t p = 0; p < lc->n_ports; p++) {
-			const struct og_net_stats *s = og_net_stats(lc->net[p]);
-			uint64_t tx = s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL];
-
-			og_net_timers_run(lc->net[p], now_us);
-			og_net_tx_flush(lc->net[p]);
-			work |= s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL] != tx;
-		}
+		if (lc->tcp != NULL)
+			work |= lcore_rx(lc, now_us);
+		work |= app_ingest_run(lc, now_us);
+		if (lc->tcp != NULL)
+			work |= lcore_tx_flush(lc, now_us);
 		uint64_t d = rte_rdtsc() - t0;
 
 		lc->total_cycles += d;
@@ -169,6 +223,26 @@ collect_lcore(void *arg, struct og_metric_out *out)
 	}
 }
 
+static const char *const stage_names[APP_STAGE_MAX] = {
+	[APP_STAGE_RX_TCP] = "rx_tcp", [APP_STAGE_HTTP] = "http", [APP_STAGE_DECODE] = "decode",
+	[APP_STAGE_BATCH] = "batch",   [APP_STAGE_TX] = "tx",
+};
+
+static void
+collect_stage(void *arg, struct og_metric_out *out)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < n_lcores; i++)
+		for (unsigned int k = 0; k < APP_STAGE_MAX; k++) {
+			char labels[48];
+
+			snprintf(labels, sizeof(labels), "lcore=\"%u\",stage=\"%s\"",
+				 lcores[i]->lcore_id, stage_names[k]);
+			og_metric_sample(out, labels,
+					 __atomic_load_n(&lcores[i]->stage[k], __ATOMIC_RELAXED));
+		}
+}
+
 static void
 collect_tsc_hz(void *arg, struct og_metric_out *out)
 {
@@ -182,7 +256,7 @@ register_metrics(void)
 	int rc = og_telemetry_register_builtin();
 
 	if (rc == 0)
-		rc = og_telemetry_register_tcp(stacks, n_lcores);
+		rc = og_telemetry_register_tcp(stacks, n_stacks);
 	if (rc == 0)
 		rc = app_ingest_register_metrics();
 	if (rc == 0)
@@ -195,6 +269,12 @@ register_metrics(void)
 					"TSC cycles of all dataplane loop iterations",
 					OG_METRIC_COUNTER, collect_lcore, NULL);
 	if (rc == 0)
+		rc = og_metric_register("otlpgate_stage_cycles_total",
+					"TSC cycles spent in each stage of the data path: rx_tcp "
+					"(NIC RX, IPv4, TCP), http (parsing, answers), decode "
+					"(inflate, scan, records), batch, tx (backends, NIC TX)",
+					OG_METRIC_COUNTER, collect_stage, NULL);
+	if (rc == 0)
 		rc = og_metric_register("otlpgate_lcore_tsc_hz",
 					"TSC frequency: divides the cycle counters into seconds",
 					OG_METRIC_GAUGE, collect_tsc_hz, NULL);
@@ -202,7 +282,7 @@ register_metrics(void)
 }
 
 static struct app_lcore *
-lcore_setup(unsigned int lcore_id, uint16_t queue_id, struct rte_mempool *mp,
+lcore_setup(unsigned int lcore_id, uint8_t roles, uint16_t queue_id, struct rte_mempool *mp,
 	    struct rte_mempool *hdr_mp, struct rte_mempool *clone_mp, bool tx_offload)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
@@ -214,7 +294,12 @@ lcore_setup(unsigned int lcore_id, uint16_t queue_id, struct rte_mempool *mp,
 	if (lc == NULL)
 		return NULL;
 	lc->lcore_id = lcore_id;
+	lc->roles = roles;
 	lc->queue_id = queue_id;
+	/* not draining yet; an lcore without ingest work has none to do */
+	lc->drained = false;
+	if (!(roles & APP_ROLE_RX))
+		return lc; /* batching only: no queue, no stack */
 	for (unsigned int p = 0; p < opts.n_ports; p++) {
 		const struct og_port_info *pi = og_port_info(opts.ports[p].port_id);
 		struct og_net_conf nc = {
@@ -273,6 +358,60 @@ lcore_free(struct app_lcore *lc)
 	rte_free(lc);
 }
 
+static unsigned int n_rx;
+
+/*
+ * Check the role options against the EAL's lcores, or apply the default:
+ * every lcore RX, the first (main) lcore also batch and TX.
+ */
+static int
+resolve_roles(void)
+{
+	unsigned int lcore_id, n_b = 0, n_t = 0, first = rte_get_main_lcore();
+
+	if (!opts.roles_given) {
+		RTE_LCORE_FOREACH (lcore_id)
+			opts.roles[lcore_id] = APP_ROLE_RX;
+		opts.roles[first] |= APP_ROLE_BATCH | APP_ROLE_TX;
+	}
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		if (opts.roles[i] != 0 && !rte_lcore_is_enabled(i)) {
+			fprintf(stderr,
+				"otlpgate: lcore roles: lcore %u is not an EAL lcore (-l)\n", i);
+			return -EINVAL;
+		}
+	n_rx = 0;
+	RTE_LCORE_FOREACH (lcore_id) {
+		uint8_t r = opts.roles[lcore_id];
+
+		if (r == 0) {
+			fprintf(stderr,
+				"otlpgate: lcore roles: lcore %u has no role (give it one of "
+				"--rx-lcores, --batch-lcores, --tx-lcores, or drop it from -l)\n",
+				lcore_id);
+			return -EINVAL;
+		}
+		if ((r & APP_ROLE_TX) && !(r & APP_ROLE_RX)) {
+			fprintf(stderr,
+				"otlpgate: --tx-lcores: lcore %u is not an RX lcore: a TX lcore's "
+				"backend connections need its queue pair\n",
+				lcore_id);
+			return -EINVAL;
+		}
+		n_rx += (r & APP_ROLE_RX) != 0;
+		n_b += (r & APP_ROLE_BATCH) != 0;
+		n_t += (r & APP_ROLE_TX) != 0;
+	}
+	if (n_rx == 0 || n_b == 0 || n_t == 0) {
+		fprintf(stderr, "otlpgate: lcore roles: %s has no lcore\n",
+			n_rx == 0  ? "--rx-lcores"
+			: n_b == 0 ? "--batch-lcores"
+				   : "--tx-lcores");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* "--" splits EAL arguments from ours; return its index or argc. */
 static int
 find_split(int argc, char **argv)
@@ -288,6 +427,8 @@ main(int argc, char **argv)
 {
 	struct rte_mempool *mp = NULL, *hdr_mp = NULL, *clone_mp = NULL;
 	struct og_telemetry_server *tel = NULL;
+	struct app_lcore *first_rx, *main_lc;
+	unsigned int n;
 	bool tx_offload = true;
 	unsigned int lcore_id;
 	int split, rc, status = EXIT_FAILURE;
@@ -345,6 +486,11 @@ main(int argc, char **argv)
 		}
 	}
 	n_lcores = rte_lcore_count();
+	rc = resolve_roles();
+	if (rc != 0) {
+		status = 2;
+		goto out;
+	}
 	mp = rte_pktmbuf_pool_create("og_mbuf", opts.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	/* header mbufs: headroom + Ethernet, IPv4 and TCP headers with options */
@@ -361,44 +507,67 @@ main(int argc, char **argv)
 	for (unsigned int p = 0; p < opts.n_ports; p++) {
 		const struct og_port_info *pi;
 
-		rc = og_port_init(opts.ports[p].port_id, (uint16_t)n_lcores, mp, NULL);
+		rc = og_port_init(opts.ports[p].port_id, (uint16_t)n_rx, mp, NULL);
 		if (rc != 0) {
 			APP_LOG(ERR, "port %u: %s", opts.ports[p].port_id, rte_strerror(-rc));
 			goto out;
 		}
 		pi = og_port_info(opts.ports[p].port_id);
+		/*
+		 * Without RSS a peer's packets land on whichever queue it (or the
+		 * kernel, for TAP) picks, not the one whose lcore holds the
+		 * connection: several RX lcores need a port that steers.
+		 */
+		if (n_rx > 1 && !pi->rss) {
+			APP_LOG(ERR,
+				"port %u has no RSS: give one RX lcore (--rx-lcores); batch "
+				"and TX roles can still go to other lcores",
+				opts.ports[p].port_id);
+			status = 2;
+			goto out;
+		}
 		tx_offload &= pi->tx_tcp_cksum && pi->tx_ip_cksum;
 	}
-	rc = app_ingest_init(&opts, n_lcores,
-			     (uint64_t)opts.mbufs *
-				     rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL));
+	rc = app_ingest_init(&opts, (uint64_t)opts.mbufs * rte_mempool_calc_obj_size(
+								   mp->elt_size, mp->flags, NULL));
 	if (rc != 0)
 		goto out;
 	q = 0;
+	n = 0;
 	RTE_LCORE_FOREACH (lcore_id) {
-		struct app_lcore *lc = lcore_setup(lcore_id, q, mp, hdr_mp, clone_mp, tx_offload);
+		uint8_t roles = opts.roles[lcore_id];
+		struct app_lcore *lc =
+			lcore_setup(lcore_id, roles, q, mp, hdr_mp, clone_mp, tx_offload);
 
-		lcores[q] = lc;
+		lcores[n++] = lc;
 		if (lc == NULL) {
 			APP_LOG(ERR, "lcore %u: setup failed", lcore_id);
 			goto out;
 		}
-		stacks[q] = lc->tcp;
+		if (!(roles & APP_ROLE_RX))
+			continue;
+		stacks[n_stacks++] = lc->tcp;
 		rc = app_diag_listen(lc, &opts);
 		if (rc != 0) {
 			APP_LOG(ERR, "diagnostic services: %s", strerror(-rc));
 			goto out;
 		}
-		rc = app_ingest_lcore(lc, &opts, mp, clone_mp);
-		if (rc != 0) {
-			APP_LOG(ERR, "lcore %u: OTLP/HTTP receiver: %s", lcore_id, strerror(-rc));
-			goto out;
-		}
 		q++;
 	}
+	rc = app_ingest_lcores(lcores, n_lcores, &opts, mp, clone_mp);
+	if (rc != 0) {
+		APP_LOG(ERR, "OTLP/HTTP receiver: %s", strerror(-rc));
+		goto out;
+	}
+	first_rx = lcores[0];
+	for (unsigned int i = 0; i < n_lcores; i++)
+		if (lcores[i]->roles & APP_ROLE_RX) {
+			first_rx = lcores[i];
+			break;
+		}
 	/* RFC 5227 section 3: announce our addresses once we can answer. */
 	for (unsigned int p = 0; p < opts.n_ports; p++)
-		og_net_announce(lcores[0]->net[p]);
+		og_net_announce(first_rx->net[p]);
 
 	rc = register_metrics();
 	if (rc == 0)
@@ -415,9 +584,15 @@ main(int argc, char **argv)
 	APP_LOG(INFO, "running on %u lcore(s)%s%s", n_lcores,
 		opts.echo_port ? ", echo service on" : "", opts.discard_port ? ", discard on" : "");
 
-	rte_eal_mp_remote_launch(lcore_loop, NULL, SKIP_MAIN);
-	/* The main lcore is a dataplane lcore too: lcores[0]. */
-	lcore_loop(lcores[0]);
+	main_lc = NULL;
+	for (unsigned int i = 0; i < n_lcores; i++) {
+		if (lcores[i]->lcore_id == rte_get_main_lcore())
+			main_lc = lcores[i];
+		else
+			rte_eal_remote_launch(lcore_loop, lcores[i], lcores[i]->lcore_id);
+	}
+	/* The main lcore is a dataplane lcore too. */
+	lcore_loop(main_lc);
 	rte_eal_mp_wait_lcore();
 	APP_LOG(INFO, "stopping");
 	app_ingest_report_undelivered();

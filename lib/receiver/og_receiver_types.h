@@ -82,6 +82,10 @@ struct og_rcv_stats {
 	uint64_t lat_bucket[OG_RCV_LAT_N];			   /**< not cumulative; +Inf last */
 	uint64_t lat_sum_us;
 	uint64_t lat_count;
+	/** TSC cycles in HTTP (parsing, answers) and in decoding (inflate,
+	 *  scan, records, hand-off): otlpgate_stage_cycles_total */
+	uint64_t cyc_http;
+	uint64_t cyc_decode;
 } __rte_cache_aligned;
 
 #endif /* OG_RECEIVER_TYPES_H */

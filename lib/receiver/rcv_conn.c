@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -424,6 +425,7 @@ on_end(struct rcv_conn *k)
 {
 	struct og_rcv *r = k->rcv;
 	struct rcv_answer a;
+	uint64_t t0;
 	bool close;
 
 	switch (k->state) {
@@ -439,9 +441,11 @@ on_end(struct rcv_conn *k)
 			k->mem = k->mem_used;
 		}
 		/* received, rejected, refused and queued move together (§3) */
+		t0 = rte_rdtsc();
 		og_pipe_acct_begin();
 		rcv_process(k, &a);
 		og_pipe_acct_end();
+		r->stats.cyc_decode += rte_rdtsc() - t0;
 		close = !k->keep_alive || r->draining;
 		rcv_count_request(r, k, a.status);
 		respond(k, a.status, a.msg, a.rejected, close);
@@ -557,6 +561,8 @@ static void
 rcv_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *data)
 {
 	struct rcv_conn *k = ctx;
+	struct og_rcv_stats *st = &k->rcv->stats;
+	uint64_t t0 = rte_rdtsc(), dec0 = st->cyc_decode;
 	uint32_t total = data->pkt_len;
 	struct rte_mbuf *m = data, *next;
 
@@ -574,6 +580,8 @@ rcv_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *data)
 	k->unreleased += total;
 	window_release(k);
 	maybe_close(k);
+	/* what decoding took inside counts there, the rest here */
+	st->cyc_http += rte_rdtsc() - t0 - (st->cyc_decode - dec0);
 }
 
 static void

@@ -5,12 +5,17 @@
 # otlpgen's client sends a fixed number of requests to otlpgate, and
 # otlpgen's sink (same process, same port) is otlpgate's otlp-http backend.
 # Cases: traces-512.pb plain; the same with --gzip and a gzip egress; 1-span
-# requests with 64 connections and 4 requests pipelined on each. For each:
+# requests with 64 connections and 4 requests pipelined on each; lcore roles
+# (otlpgate on 2 lcores: receive and egress on one, batching on the other).
+# For each:
 #  - every request is answered 200 (otlpgen: errors=0, lost=0);
 #  - the sink counted requests x spans items (it scans every batch);
 #  - otlpgate's /metrics: items_received_total and items_exported_total of
 #    traces both equal requests x spans (DESIGN.md section 3);
+#  - otlpgate_stage_cycles_total counted cycles in every stage, and with
+#    roles, on the lcores of the role (batching only on the batch lcore);
 #  - both processes exit 0 (otlpgen when done, otlpgate on SIGTERM);
+#  - bad lcore roles are refused with exit 2 and a line naming the reason;
 #  - nothing is left: processes, the memif socket, /var/run/dpdk prefixes.
 #
 # usage: memif_test.sh OTLPGATE OTLPGEN
@@ -81,10 +86,11 @@ run_case() {
 
 	RUNDIRS+=("$(rundir "$gp")" "$(rundir "$gn")")
 	rm -f "$SOCK"
-	"$OTLPGATE" --no-huge --no-pci -m 1024 -l 0 --file-prefix "$gp" \
+	# shellcheck disable=SC2086 # word splitting of the lcore options is intended
+	"$OTLPGATE" --no-huge --no-pci -m 1024 ${GATE_LCORES:--l 0} --file-prefix "$gp" \
 		--vdev "net_memif0,role=server,socket=$SOCK" -- \
 		--port-ip "0=$GATE_IP/24" --telemetry "$TEL" --otlp-http "$GATE_IP:4318" \
-		--backend "otlp-http://$GEN_IP:14318$query" --mbufs 65535 --idle-sleep 20 >"$glog" 2>&1 &
+		--backend "otlp-http://$GEN_IP:14318$query" --mbufs 65535 --idle-sleep 20 ${GATE_ROLES:-} >"$glog" 2>&1 &
 	GATE_PID=$!
 	for _ in $(seq 100); do
 		curl -sf "http://$TEL/healthz" >/dev/null && break
@@ -126,6 +132,23 @@ run_case() {
 	recv=$(metric 'otlpgate_items_received_total{signal="traces"}')
 	exp=$(curl -s "http://$TEL/metrics" | awk '$1 ~ /^otlpgate_items_exported_total\{.*signal="traces"/ { s += $2 } END { print s + 0 }')
 	[ "$recv" = "$want" ] || fail "$name: otlpgate received $recv, want $want"
+	# every stage of the data path was timed, on the lcores of its role
+	curl -s "http://$TEL/metrics" | grep '^otlpgate_stage_cycles_total' >"$TMP/$name.stages"
+	for st in rx_tcp http decode batch tx; do
+		awk -v s="stage=\"$st\"" 'index($1, s) && $2 > 0 { f = 1 } END { exit !f }' "$TMP/$name.stages" ||
+			fail "$name: no cycles counted for stage $st"
+	done
+	if [ -n "${GATE_STAGE_CHECK:-}" ]; then
+		# "LCORE:STAGE=zero|nonzero ...": where each role's work ran
+		for c in $GATE_STAGE_CHECK; do
+			local lc=${c%%:*} rest=${c#*:} v
+			v=$(awk -v m="otlpgate_stage_cycles_total{lcore=\"$lc\",stage=\"${rest%%=*}\"}" '$1 == m { print $2 }' "$TMP/$name.stages")
+			case ${rest#*=} in
+			zero) [ "$v" = 0 ] || fail "$name: lcore $lc stage ${rest%%=*} has $v cycles, want 0" ;;
+			nonzero) [ -n "$v" ] && [ "$v" != 0 ] || fail "$name: lcore $lc stage ${rest%%=*} has '$v' cycles, want some" ;;
+			esac
+		done
+	fi
 	[ "$exp" = "$want" ] || fail "$name: otlpgate exported $exp, want $want"
 	kill -TERM "$GATE_PID"
 	wait "$GATE_PID"
@@ -148,9 +171,33 @@ run_case() {
 	fi
 }
 
+# refused: exit 2 and a line naming the option and the reason
+refused() {
+	local want=$1 out rc gp=ogmr$$r$RANDOM
+	shift
+	RUNDIRS+=("$(rundir "$gp")")
+	out=$(timeout 60 "$OTLPGATE" --no-huge --no-pci -m 256 --file-prefix "$gp" \
+		--vdev "net_memif0,role=server,socket=$TMP/refused.sock" "$@" 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] || fail "refused '$*': exit $rc, want 2"
+	echo "$out" | grep -q -- "$want" || fail "refused '$*': no line with '$want': $(echo "$out" | tail -3)"
+	rm -rf "$(rundir "$gp")" "$TMP/refused.sock"
+}
+refused "--rx-lcores: expected lcore ids" -l 0 -- --port-ip "0=$GATE_IP/24" --rx-lcores 0,x
+refused "lcore 1 has no role" -l 0,1 -- --port-ip "0=$GATE_IP/24" --rx-lcores 0 --batch-lcores 0 --tx-lcores 0
+refused "lcore 1 is not an RX lcore" -l 0,1 -- --port-ip "0=$GATE_IP/24" --rx-lcores 0 --batch-lcores 0 --tx-lcores 1
+refused "lcore 3 is not an EAL lcore" -l 0,1 -- --port-ip "0=$GATE_IP/24" --rx-lcores 0 --batch-lcores 1,3 --tx-lcores 0
+refused "has no RSS" -l 0,1 -- --port-ip "0=$GATE_IP/24" --rx-lcores 0,1 --batch-lcores 1 --tx-lcores 0
+[ "$FAILS" = 0 ] && echo "memif_test: lcore role errors refused with exit 2"
+
 run_case plain traces-512.pb 512 "" --conns 8
 run_case gzip traces-512.pb 512 "?compression=gzip" --conns 8 --gzip
 run_case 1span traces-1.pb 1 "" --conns 64 --pipeline 4
+# lcore roles: receive and egress on lcore 0, batching on lcore 1, joined by
+# SP/SC rings both ways (records to the batcher, batches to the egress)
+GATE_LCORES="-l 0,1" GATE_ROLES="--rx-lcores 0 --batch-lcores 1 --tx-lcores 0" \
+	GATE_STAGE_CHECK="0:batch=zero 1:batch=nonzero 1:rx_tcp=zero 1:decode=zero 0:decode=nonzero" \
+	run_case roles traces-512.pb 512 "" --conns 8
 
 # nothing of ours may be left running
 if pgrep -f "file-prefix ogm[gn]$$" >/dev/null; then
