@@ -92,7 +92,9 @@ struct app_lcore {
 	unsigned int n_bt_run;
 	struct og_egress *egress; /**< TX lcores whose backends get batches by ring */
 	bool drained;		  /**< SIGTERM: this lcore's part is done (atomic) */
+	/* per stage: cycles of busy iterations (exported), of this iteration */
 	uint64_t stage[APP_STAGE_MAX];
+	uint64_t iter[APP_STAGE_MAX];
 	/* TSC cycles of loop iterations that did work, and of all of them */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;

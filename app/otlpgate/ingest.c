@@ -281,13 +281,13 @@ app_ingest_run(struct app_lcore *lc, uint64_t now_us)
 			be += og_batcher_backend_cycles(lc->bt_run[i]);
 		}
 		/* backends the batcher drives itself are the tx stage */
-		lc->stage[APP_STAGE_TX] += be;
-		lc->stage[APP_STAGE_BATCH] += rte_rdtsc() - t0 - be;
+		lc->iter[APP_STAGE_TX] += be;
+		lc->iter[APP_STAGE_BATCH] += rte_rdtsc() - t0 - be;
 	}
 	if (lc->egress != NULL) {
 		t0 = rte_rdtsc();
 		work += og_egress_run(lc->egress, now_us);
-		lc->stage[APP_STAGE_TX] += rte_rdtsc() - t0;
+		lc->iter[APP_STAGE_TX] += rte_rdtsc() - t0;
 	}
 	return work != 0;
 }

@@ -123,11 +123,11 @@ lcore_rx(struct app_lcore *lc, uint64_t now_us)
 		/* the receiver ran inside TCP input: its share is its own stages */
 		uint64_t h = rs->cyc_http - http0, k = rs->cyc_decode - dec0;
 
-		lc->stage[APP_STAGE_HTTP] += h;
-		lc->stage[APP_STAGE_DECODE] += k;
+		lc->iter[APP_STAGE_HTTP] += h;
+		lc->iter[APP_STAGE_DECODE] += k;
 		d = d > h + k ? d - h - k : 0;
 	}
-	lc->stage[APP_STAGE_RX_TCP] += d;
+	lc->iter[APP_STAGE_RX_TCP] += d;
 	return work;
 }
 
@@ -146,7 +146,7 @@ lcore_tx_flush(struct app_lcore *lc, uint64_t now_us)
 		og_net_tx_flush(lc->net[p]);
 		work |= s->ctr[OG_NET_CTR_TX_PKTS] + s->drop[OG_NET_DROP_TX_FULL] != tx;
 	}
-	lc->stage[APP_STAGE_TX] += rte_rdtsc() - t0;
+	lc->iter[APP_STAGE_TX] += rte_rdtsc() - t0;
 	return work;
 }
 
@@ -196,6 +196,12 @@ lcore_loop(void *arg)
 		uint64_t d = rte_rdtsc() - t0;
 
 		lc->total_cycles += d;
+		/* stages count busy iterations: polling an empty queue is no stage */
+		for (unsigned int k = 0; k < APP_STAGE_MAX; k++) {
+			if (work)
+				lc->stage[k] += lc->iter[k];
+			lc->iter[k] = 0;
+		}
 		if (work)
 			lc->busy_cycles += d;
 		else if (opts.idle_sleep_us != 0) {
