@@ -34,6 +34,10 @@ N=${OG_MEMIF_REQUESTS:-200}
 
 command -v curl >/dev/null || { echo "SKIP: needs curl"; exit 77; }
 
+# Rings of 2^14 slots (rsize=14; the PMD's default is 2^10): on a shared
+# machine one process may stall for a second while the other keeps sending,
+# and a full ring drops segments that then wait for a retransmission timeout.
+
 # Names from the PID; the subnet is RFC 2544 benchmarking space and never
 # leaves the two processes (no kernel interface is involved).
 X=$((10 + $$ % 90))
@@ -88,7 +92,7 @@ run_case() {
 	rm -f "$SOCK"
 	# shellcheck disable=SC2086 # word splitting of the lcore options is intended
 	"$OTLPGATE" --no-huge --no-pci -m 1024 ${GATE_LCORES:--l 0} --file-prefix "$gp" \
-		--vdev "net_memif0,role=server,socket=$SOCK" -- \
+		--vdev "net_memif0,role=server,socket=$SOCK,rsize=14" -- \
 		--port-ip "0=$GATE_IP/24" --telemetry "$TEL" --otlp-http "$GATE_IP:4318" \
 		--backend "otlp-http://$GEN_IP:14318$query" --mbufs 65535 --idle-sleep 20 ${GATE_ROLES:-} >"$glog" 2>&1 &
 	GATE_PID=$!
@@ -106,7 +110,7 @@ run_case() {
 		return
 	fi
 	timeout 120 "$OTLPGEN" --no-huge --no-pci -m 512 -l 1 --file-prefix "$gn" \
-		--vdev "net_memif0,role=client,socket=$SOCK" -- \
+		--vdev "net_memif0,role=client,socket=$SOCK,rsize=14" -- \
 		--port-ip "0=$GEN_IP/24" --target "$GATE_IP:4318" --body "$SAMPLES/$body" \
 		--requests "$N" --sink "$GEN_IP:14318" --sink-count-items --linger 10 \
 		--report-interval 0 --idle-sleep 20 --hold "$@" >"$nlog" 2>&1 &
