@@ -95,6 +95,8 @@ struct app_lcore {
 	/* per stage: cycles of busy iterations (exported), of this iteration */
 	uint64_t stage[APP_STAGE_MAX];
 	uint64_t iter[APP_STAGE_MAX];
+	/* busy iterations of 1 ms or more: whole, in no stage */
+	uint64_t long_iters, long_cycles;
 	/* TSC cycles of loop iterations that did work, and of all of them */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;

@@ -196,11 +196,24 @@ lcore_loop(void *arg)
 		uint64_t d = rte_rdtsc() - t0;
 
 		lc->total_cycles += d;
-		/* stages count busy iterations: polling an empty queue is no stage */
+		/*
+		 * Stages count busy iterations: polling an empty queue is no
+		 * stage. An iteration does one burst per port and bounded work
+		 * per stage, tens of microseconds; one of a millisecond or more
+		 * was preempted (a shared or unisolated core: the TSC runs on)
+		 * or decoded a very large body. Those go whole to long_cycles,
+		 * so one stall does not read as a stage's cost.
+		 */
+		bool long_iter = work && d >= tsc_per_us * 1000;
+
 		for (unsigned int k = 0; k < APP_STAGE_MAX; k++) {
-			if (work)
+			if (work && !long_iter)
 				lc->stage[k] += lc->iter[k];
 			lc->iter[k] = 0;
+		}
+		if (long_iter) {
+			lc->long_iters++;
+			lc->long_cycles += d;
 		}
 		if (work)
 			lc->busy_cycles += d;
@@ -250,6 +263,20 @@ collect_stage(void *arg, struct og_metric_out *out)
 }
 
 static void
+collect_long(void *arg, struct og_metric_out *out)
+{
+	bool cycles = arg != NULL;
+
+	for (unsigned int i = 0; i < n_lcores; i++) {
+		char labels[32];
+
+		snprintf(labels, sizeof(labels), "lcore=\"%u\"", lcores[i]->lcore_id);
+		og_metric_sample(out, labels,
+				 cycles ? lcores[i]->long_cycles : lcores[i]->long_iters);
+	}
+}
+
+static void
 collect_tsc_hz(void *arg, struct og_metric_out *out)
 {
 	(void)arg;
@@ -280,6 +307,16 @@ register_metrics(void)
 					"(NIC RX, IPv4, TCP), http (parsing, answers), decode "
 					"(inflate, scan, records), batch, tx (backends, NIC TX)",
 					OG_METRIC_COUNTER, collect_stage, NULL);
+	if (rc == 0)
+		rc = og_metric_register(
+			"otlpgate_lcore_long_iterations_total",
+			"Busy loop iterations of 1 ms or more (preempted, or a very "
+			"large body): in no stage",
+			OG_METRIC_COUNTER, collect_long, NULL);
+	if (rc == 0)
+		rc = og_metric_register("otlpgate_lcore_long_iteration_cycles_total",
+					"TSC cycles of busy loop iterations of 1 ms or more",
+					OG_METRIC_COUNTER, collect_long, (void *)1);
 	if (rc == 0)
 		rc = og_metric_register("otlpgate_lcore_tsc_hz",
 					"TSC frequency: divides the cycle counters into seconds",
