@@ -328,35 +328,12 @@ static const struct og_tcp_app gen_app = {
 static void
 conn_push(struct gconn *k)
 {
-	while (k->pending != NULL && k->c != NULL) {
-		uint32_t space = og_tcp_send_space(k->c), n = 0;
-		uint16_t segs = 0;
-		struct rte_mbuf *h = k->pending, *m = h, *last = NULL;
-
-		while (m != NULL && n + m->data_len <= space && segs < UINT16_MAX) {
-			n += m->data_len;
-			segs++;
-			last = m;
-			m = m->next;
-		}
-		if (last == NULL) {
-			/* nothing fits: the refused send asks TCP for sendable() */
-			last = h;
-			m = h->next;
-			n = h->data_len;
-			segs = 1;
-		}
-		last->next = NULL;
-		h->pkt_len = n;
-		h->nb_segs = segs;
-		if (og_tcp_send(k->c, h) != 0) {
-			last->next = m;
-			return; /* -EAGAIN: sendable() resumes; else closed() follows */
-		}
-		k->pending = m;
-		if (m == NULL)
-			k->pending_tail = NULL;
-	}
+	if (k->pending == NULL || k->c == NULL)
+		return;
+	/* -EAGAIN: sendable() resumes; another error: closed() follows */
+	(void)og_tcp_send_list(k->c, &k->pending, NULL);
+	if (k->pending == NULL)
+		k->pending_tail = NULL;
 }
 
 static int

@@ -89,6 +89,18 @@ struct og_tcp_conn *og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, u
  */
 int og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain);
 
+/**
+ * Send the longest prefix of the mbuf list @p *list (linked through ->next:
+ * one or more chains back to back; the head's pkt_len and nb_segs need not
+ * be set) that fits og_tcp_send_space(), zero copy like og_tcp_send().
+ * @p *list is advanced past what was sent and @p *sent (if not NULL) gets
+ * the bytes handed over, also on failure.
+ *
+ * @return 0 (the whole list went), -EAGAIN (the rest waits for sendable(),
+ *   which is armed), or og_tcp_send()'s -ENOTCONN / -EPIPE.
+ */
+int og_tcp_send_list(struct og_tcp_conn *c, struct rte_mbuf **list, uint32_t *sent);
+
 /** Bytes og_tcp_send() accepts now. */
 uint32_t og_tcp_send_space(const struct og_tcp_conn *c);
 

@@ -760,6 +760,50 @@ og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain)
 	return 0;
 }
 
+int
+og_tcp_send_list(struct og_tcp_conn *c, struct rte_mbuf **list, uint32_t *sent)
+{
+	uint32_t total = 0;
+	int rc = 0;
+
+	while (*list != NULL) {
+		uint32_t space = og_tcp_send_space(c), n = 0;
+		uint16_t segs = 0;
+		struct rte_mbuf *h = *list, *m = h, *last = NULL;
+
+		while (m != NULL && n + m->data_len <= space && segs < UINT16_MAX) {
+			n += m->data_len;
+			segs++;
+			last = m;
+			m = m->next;
+		}
+		if (last == NULL) {
+			if (c->shut_wr)
+				rc = -EPIPE;
+			else if (!send_state_ok(c))
+				rc = -ENOTCONN;
+			else {
+				c->want_sendable = 1;
+				rc = -EAGAIN;
+			}
+			break;
+		}
+		last->next = NULL;
+		h->pkt_len = n;
+		h->nb_segs = segs;
+		rc = og_tcp_send(c, h);
+		if (rc != 0) {
+			last->next = m;
+			break;
+		}
+		total += n;
+		*list = m;
+	}
+	if (sent != NULL)
+		*sent = total;
+	return rc;
+}
+
 void
 og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
 {

@@ -37,6 +37,9 @@ struct sconn {
 	int closed, connected;
 	bool peer_closed, sendable;
 	bool bad_data;
+	struct rte_mbuf *queue; /* "app queue": waits for og_tcp_send_list() */
+	uint64_t queued;	/* bytes in queue */
+	int queue_rc;		/* og_tcp_send_list()'s last result */
 };
 
 struct runner {
@@ -145,11 +148,27 @@ app_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *m)
 		og_tcp_recv_done(c, len);
 }
 
+/* Hand the stack what "app queue" left waiting. */
+static void
+queue_push(struct sconn *s)
+{
+	uint32_t n = 0;
+
+	if (s->queue == NULL || s->c == NULL)
+		return;
+	s->queue_rc = og_tcp_send_list(s->c, &s->queue, &n);
+	s->queued -= n;
+	s->sent_total += n;
+}
+
 static void
 app_sendable(void *ctx, struct og_tcp_conn *c)
 {
+	struct sconn *s = ctx;
+
 	(void)c;
-	((struct sconn *)ctx)->sendable = true;
+	s->sendable = true;
+	queue_push(s);
 }
 
 static void
@@ -490,7 +509,7 @@ do_expect_seg(struct spec *sp)
 }
 
 static struct rte_mbuf *
-make_data(struct sconn *s, uint32_t n)
+make_data(uint64_t base, uint32_t n)
 {
 	struct rte_mbuf *head = NULL;
 	uint32_t off = 0;
@@ -507,7 +526,7 @@ make_data(struct sconn *s, uint32_t n)
 		}
 		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)k);
 		for (uint32_t i = 0; i < k; i++)
-			p[i] = (uint8_t)(s->sent_total + off + i);
+			p[i] = (uint8_t)(base + off + i);
 		if (head == NULL)
 			head = m;
 		else if (rte_pktmbuf_chain(head, m) != 0) {
@@ -556,7 +575,7 @@ do_app(char *p, uint16_t port)
 	}
 	if (strcmp(cmd, "send") == 0) {
 		uint32_t len = (uint32_t)strtoul(arg, NULL, 0);
-		struct rte_mbuf *m = make_data(s, len);
+		struct rte_mbuf *m = make_data(s->sent_total + s->queued, len);
 		int want = 0, rc;
 		bool ok = true;
 
@@ -573,6 +592,24 @@ do_app(char *p, uint16_t port)
 			rte_pktmbuf_free(m);
 		if (rc != want)
 			fail("og_tcp_send returned %s, expected %s", err_name(rc), err_name(want));
+	} else if (strcmp(cmd, "queue") == 0) {
+		/* N bytes as a list of unchained 1000-byte mbufs behind what waits */
+		uint32_t len = (uint32_t)strtoul(arg, NULL, 0);
+		struct rte_mbuf *m = make_data(s->sent_total + s->queued, len), **tail = &s->queue;
+
+		if (m == NULL) {
+			fail("app queue: no mbuf");
+			return;
+		}
+		for (struct rte_mbuf *x = m; x != NULL; x = x->next) {
+			x->pkt_len = x->data_len; /* the list's heads carry no totals */
+			x->nb_segs = 1;
+		}
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = m;
+		s->queued += len;
+		queue_push(s);
 	} else if (strcmp(cmd, "recv_done") == 0) {
 		uint32_t len = strcmp(arg, "all") == 0 ? (uint32_t)s->held
 						       : (uint32_t)strtoul(arg, NULL, 0);
@@ -611,7 +648,7 @@ do_expect(char *p, uint16_t port)
 	const struct og_tcp_stats *st = og_tcp_stats(og_tcp_sim_stack(R->sim));
 	struct sconn *s = conn_by_port(port, true);
 	char what[32], a[48] = "", b[32] = "";
-	bool ok;
+	bool ok = true;
 	int v;
 
 	sscanf(p, "%31s %47s %31s", what, a, b);
@@ -635,6 +672,14 @@ do_expect(char *p, uint16_t port)
 	} else if (strcmp(what, "peer_closed") == 0) {
 		if (!s->peer_closed)
 			fail("peer_closed() was not called");
+	} else if (strcmp(what, "queued") == 0) {
+		/* "expect queued BYTES [RESULT]": left waiting, og_tcp_send_list()'s result */
+		int want = b[0] != 0 ? parse_err(b, &ok) : 0;
+
+		if (s->queued != strtoull(a, NULL, 0))
+			fail("%llu bytes queued, expected %s", (unsigned long long)s->queued, a);
+		else if (b[0] != 0 && (!ok || s->queue_rc != want))
+			fail("og_tcp_send_list returned %s, expected %s", err_name(s->queue_rc), b);
 	} else if (strcmp(what, "sendable") == 0) {
 		if (!s->sendable)
 			fail("sendable() was not called");
@@ -830,6 +875,14 @@ run_script(const char *path)
 	}
 	while (R->nstash > 0)
 		rte_pktmbuf_free(R->stash[--R->nstash]);
+	for (unsigned int i = 0; i < MAX_CONNS; i++)
+		while (R->conns[i].queue != NULL) {
+			struct rte_mbuf *m = R->conns[i].queue;
+
+			R->conns[i].queue = m->next;
+			m->next = NULL;
+			rte_pktmbuf_free(m);
+		}
 	og_tcp_sim_free(R->sim);
 	R->sim = NULL;
 	if (R->failed) {

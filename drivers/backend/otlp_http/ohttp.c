@@ -720,35 +720,13 @@ static const struct og_tcp_app oh_app = {
 static void
 conn_push(struct oh_conn *k)
 {
-	while (k->pending != NULL && k->c != NULL) {
-		uint32_t space = og_tcp_send_space(k->c), n = 0, segs = 0;
-		struct rte_mbuf *h = k->pending, *m = h, *last = NULL;
-		int rc;
+	uint32_t n = 0;
 
-		while (m != NULL && n + m->data_len <= space) {
-			n += m->data_len;
-			segs++;
-			last = m;
-			m = m->next;
-		}
-		if (last == NULL) {
-			/* not even one mbuf fits: the refused send asks for sendable() */
-			last = h;
-			m = h->next;
-			n = h->data_len;
-			segs = 1;
-		}
-		last->next = NULL;
-		h->pkt_len = n;
-		h->nb_segs = (uint16_t)OG_MIN(segs, (uint32_t)UINT16_MAX);
-		rc = og_tcp_send(k->c, h);
-		if (rc != 0) {
-			last->next = m;
-			return; /* -EAGAIN: sendable() resumes; else closed() follows */
-		}
-		k->o->stats.ctr[OG_OHTTP_BYTES_SENT] += n;
-		k->pending = m;
-	}
+	if (k->pending == NULL || k->c == NULL)
+		return;
+	/* -EAGAIN: sendable() resumes; another error: closed() follows */
+	(void)og_tcp_send_list(k->c, &k->pending, &n);
+	k->o->stats.ctr[OG_OHTTP_BYTES_SENT] += n;
 }
 
 static void
