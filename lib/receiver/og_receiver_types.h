@@ -40,6 +40,11 @@ struct og_rcv_conf {
 	uint32_t n_bufs;	    /**< decode buffers; default 16 */
 	uint32_t max_resources;	    /**< resource entries per request; default 16384 */
 	uint32_t max_rejected;	    /**< rejected items listed per request; default 65536 */
+	/**
+	 * After an answer with Connection: close, read and drop input for at
+	 * most this long, until the client closes (RFC 9112 9.6); default 2000.
+	 */
+	uint32_t linger_ms;
 };
 
 /** Receiver counters (receiver_counters.def). */

@@ -11,6 +11,12 @@
  * the body has been read and dropped, keeping the connection, when the body
  * is small; otherwise at once, with Connection: close (RFC 9110 10.1.1 lets
  * a server answer an Expect: 100-continue request finally and close).
+ *
+ * A connection is closed in stages (RFC 9112 9.6): once its last answer is
+ * sent, the write side is shut (FIN) and input is read and dropped until the
+ * client's FIN or conf.linger_ms. Closing at once would answer the rest of a
+ * refused body, already on its way, with resets, and a reset can erase the
+ * 503 in the client's receive buffer before its HTTP parser read it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -546,15 +552,40 @@ rcv_accepted(void *arg, struct og_tcp_conn *c)
 	return k;
 }
 
-/* After a callback: close when the last answer is out. */
+static void
+linger_end(struct rcv_conn *k)
+{
+	if (k->state == RCV_LINGER)
+		TAILQ_REMOVE(&k->rcv->linger, k, linger_link);
+	k->state = RCV_CLOSING;
+}
+
+/*
+ * After a callback: when the last answer is out, shut the write side and
+ * linger (RFC 9112 9.6), or close when the client has closed already.
+ */
 static void
 maybe_close(struct rcv_conn *k)
 {
-	if (k->close_after && k->out_head == NULL) {
-		k->close_after = false;
+	struct og_rcv *r = k->rcv;
+
+	if (!k->close_after || k->out_head != NULL)
+		return;
+	k->close_after = false;
+	if (k->peer_closed || k->state == RCV_LINGER) {
+		linger_end(k);
+		og_tcp_close(k->c);
+		return;
+	}
+	if (og_tcp_shutdown(k->c) != 0) {
 		k->state = RCV_CLOSING;
 		og_tcp_close(k->c);
+		return;
 	}
+	k->state = RCV_LINGER;
+	k->linger_until_us = r->now_us + (uint64_t)r->conf.linger_ms * 1000;
+	TAILQ_INSERT_TAIL(&r->linger, k, linger_link);
+	rcv_count(r, OG_RCV_CTR_LINGERS, 1);
 }
 
 static void
@@ -572,11 +603,13 @@ rcv_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *data)
 		m->next = NULL;
 		m->nb_segs = 1;
 		m->pkt_len = m->data_len;
-		if (k->state == RCV_CLOSING)
+		if (k->state == RCV_CLOSING || k->state == RCV_LINGER)
 			rte_pktmbuf_free_seg(m);
 		else
 			feed(k, m);
 	}
+	if (k->state == RCV_LINGER)
+		rcv_count(k->rcv, OG_RCV_CTR_LINGER_BYTES, total);
 	k->unreleased += total;
 	window_release(k);
 	maybe_close(k);
@@ -607,7 +640,7 @@ rcv_peer_closed(void *ctx, struct og_tcp_conn *c)
 		rcv_count(k->rcv, OG_RCV_CTR_ABORTED_REQUESTS, 1);
 		request_drop(k);
 	}
-	k->state = RCV_CLOSING;
+	linger_end(k);
 	k->close_after = true;
 	maybe_close(k);
 }
@@ -621,6 +654,7 @@ rcv_closed(void *ctx, struct og_tcp_conn *c, int reason)
 	(void)c;
 	if (reason != 0 && (k->state == RCV_BODY || k->state == RCV_DISCARD))
 		rcv_count(r, OG_RCV_CTR_ABORTED_REQUESTS, 1);
+	linger_end(k);
 	request_drop(k);
 	while (k->out_head != NULL) {
 		struct rte_mbuf *m = k->out_head;
@@ -690,6 +724,9 @@ og_rcv_create(const struct og_rcv_conf *conf)
 		r->conf.max_resources = 16384;
 	if (r->conf.max_rejected == 0)
 		r->conf.max_rejected = 65536;
+	if (r->conf.linger_ms == 0)
+		r->conf.linger_ms = 2000;
+	TAILQ_INIT(&r->linger);
 	{
 		struct og_http_limits d;
 
@@ -757,6 +794,14 @@ void
 og_rcv_tick(struct og_rcv *r, uint64_t now_us, uint64_t unix_s)
 {
 	r->now_us = now_us;
+	/* lingering connections the client did not close: close them now */
+	while (!TAILQ_EMPTY(&r->linger) && TAILQ_FIRST(&r->linger)->linger_until_us <= now_us) {
+		struct rcv_conn *k = TAILQ_FIRST(&r->linger);
+
+		rcv_count(r, OG_RCV_CTR_LINGER_TIMEOUTS, 1);
+		linger_end(k);
+		og_tcp_close(k->c);
+	}
 	if (unix_s != r->date_s) {
 		r->date_s = unix_s;
 		og_http_date_fmt(r->date, unix_s);

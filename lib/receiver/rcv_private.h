@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <rte_log.h>
 #include <rte_mbuf.h>
@@ -28,6 +29,7 @@ enum rcv_state {
 	RCV_BODY,     /* collecting an accepted request's body */
 	RCV_DISCARD,  /* reading and dropping a refused request's body; answer at END */
 	RCV_CLOSING,  /* answered and closing: input is ignored */
+	RCV_LINGER,   /* answered and half-closed: input is read and dropped (rcv_conn.c) */
 };
 
 /* An answer decided before the body was read (RCV_DISCARD). */
@@ -65,6 +67,9 @@ struct rcv_conn {
 	uint32_t out_n;
 	/* received bytes not yet released to the window (held while out_n is high) */
 	uint32_t unreleased;
+	/* RCV_LINGER: on og_rcv's linger list until the client's FIN or this time */
+	uint64_t linger_until_us;
+	TAILQ_ENTRY(rcv_conn) linger_link;
 
 	struct og_http_parser hp; /* its memory follows the struct */
 };
@@ -89,6 +94,8 @@ struct og_rcv {
 	struct og_otlp_piece *pieces;
 	uint32_t pieces_cap;
 	uint64_t now_us;
+	/* RCV_LINGER connections, oldest first: all linger conf.linger_ms */
+	TAILQ_HEAD(, rcv_conn) linger;
 	bool draining;
 	char date[32];
 	uint64_t date_s;

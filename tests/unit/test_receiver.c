@@ -867,6 +867,70 @@ test_refused_large_closes(void)
 	end_checks();
 }
 
+/*
+ * RFC 9112 9.6: after a Connection: close answer the receiver shuts its
+ * write side and reads the rest of what the client sends, dropping it,
+ * instead of answering it with resets; it closes when the client does, or
+ * at the linger time.
+ */
+static void
+test_lingering_close(void)
+{
+	const struct sample *s = &samples[2]; /* 160 KB */
+	const struct og_tcp_stats *ts = og_tcp_stats(env->st);
+	uint64_t rst0 = ts->cnt[OG_TCP_CNT_RESETS_OUT];
+	struct rp_conn *c = rp_connect(env), *c2;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/nope", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, RP_MSS, 0), 0); /* the head, one segment */
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	expect_status(&r, 404, false, RPC_NOTF);
+	closed_after(c, &r);
+	CU_ASSERT(c->fin_rcvd);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGERS), 1);
+	/* the rest of the body, already on its way: taken and dropped, no reset */
+	CU_ASSERT_EQUAL(rp_send(c, req + RP_MSS, rlen - RP_MSS, 0), 0);
+	rp_advance(env, 50000); /* past the delayed ACK */
+	CU_ASSERT_FALSE(c->rst_rcvd);
+	CU_ASSERT_EQUAL(c->snd_una, c->snd_nxt); /* all of it acknowledged */
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGER_BYTES), rlen - RP_MSS);
+	CU_ASSERT_EQUAL(ts->cnt[OG_TCP_CNT_RESETS_OUT], rst0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONNS_OPEN), 1);
+	/* the client closes: so does the receiver, without a reset */
+	rp_fin(c);
+	rp_advance(env, 2000);
+	CU_ASSERT_FALSE(c->rst_rcvd);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONNS_OPEN), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGER_TIMEOUTS), 0);
+	CU_ASSERT_EQUAL(ts->cnt[OG_TCP_CNT_RESETS_OUT], rst0);
+
+	/* a client that never closes is closed at the linger time (2 s) */
+	c2 = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c2, req, 2000, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c2, &r), 1);
+	expect_status(&r, 404, false, RPC_NOTF);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGERS), 2);
+	for (int i = 0; i < 19; i++)
+		rp_advance(env, 100000);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGER_TIMEOUTS), 0);
+	CU_ASSERT_EQUAL(rp_send(c2, req + 2000, 3000, 0), 0);
+	CU_ASSERT_FALSE(c2->rst_rcvd);
+	rp_advance(env, 200000);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINGER_TIMEOUTS), 1);
+	/* closed now: what still comes is answered with a reset (RFC 9293 3.10.7.4) */
+	rp_send(c2, req + 5000, 3000, 0);
+	rp_advance(env, 2000);
+	CU_ASSERT(c2->rst_rcvd);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONNS_OPEN), 0);
+	free(req);
+	end_checks();
+}
+
 static void
 test_413(void)
 {
@@ -1507,6 +1571,7 @@ static CU_TestInfo receiver_tests[] = {
 	{ "404 and 405 (Allow): keep-alive", test_404_405 },
 	{ "refused request with a large body: answered at once, closed",
 	  test_refused_large_closes },
+	{ "lingering close: the rest is dropped, closed on FIN or at 2 s", test_lingering_close },
 	{ "413: Content-Length over --max-body, gzip inflating past it", test_413 },
 	{ "415: Content-Type and Content-Encoding", test_415 },
 	{ "431 and 505 close the connection", test_431_505 },
