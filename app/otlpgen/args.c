@@ -29,6 +29,7 @@ enum {
 	OPT_PIPELINE,
 	OPT_SINK,
 	OPT_SINK_COUNT,
+	OPT_SINK_RCVBUF,
 	OPT_LINGER,
 	OPT_HOLD,
 	OPT_REPORT,
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 	{ "sink", required_argument, NULL, OPT_SINK },
 	{ "sink-count-items", no_argument, NULL, OPT_SINK_COUNT },
+	{ "sink-rcvbuf", required_argument, NULL, OPT_SINK_RCVBUF },
 	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "hold", no_argument, NULL, OPT_HOLD },
 	{ "report-interval", required_argument, NULL, OPT_REPORT },
@@ -102,6 +104,9 @@ gen_usage(const char *prog)
 	       "  --sink ADDR:PORT            listen address (ADDR 0.0.0.0: every port address)\n"
 	       "  --sink-count-items          count items of received bodies (gzip ones are\n"
 	       "                              inflated first); costs a copy per body\n"
+	       "  --sink-rcvbuf BYTES         receive buffer, the window offered, of each\n"
+	       "                              connection (default 4194304, what a Linux\n"
+	       "                              backend's autotuning reaches)\n"
 	       "  --linger S                  with client and sink: after the client stops,\n"
 	       "                              wait up to S seconds for the egress (default 3;\n"
 	       "                              ends early once the sink counted every item\n"
@@ -267,6 +272,7 @@ defaults(struct gen_opts *o)
 	o->duration_s = 10;
 	o->pipeline = 1;
 	o->linger_s = 3;
+	o->sink_rcv_buf = 4u << 20;
 	o->report_interval_s = 1;
 	o->mbufs = 65535;
 }
@@ -356,6 +362,11 @@ gen_parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case OPT_SINK_COUNT:
 			o->sink_count_items = true;
+			break;
+		case OPT_SINK_RCVBUF:
+			if (parse_u64(optarg, 4096, 1u << 30, &v) != 0)
+				return fail("sink-rcvbuf", "expected 4096..2^30 bytes, got", optarg);
+			o->sink_rcv_buf = (uint32_t)v;
 			break;
 		case OPT_LINGER:
 			if (parse_double(optarg, 0, 3600, &o->linger_s) != 0)

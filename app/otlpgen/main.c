@@ -349,6 +349,12 @@ main(int argc, char **argv)
 	og_tcp_conf_init(&tc);
 	tc.max_conns = (opts.target_port ? opts.conns * 2 : 0) + 4096;
 	tc.hdr_pool = hdr_mp;
+	/*
+	 * One stack serves client and sink: the client only receives answers,
+	 * so the sink's window is the stack's.
+	 */
+	if (opts.sink_port != 0)
+		tc.rcv_buf = opts.sink_rcv_buf;
 	tc.clone_pool = clone_mp;
 	tc.tx_csum_offload = tx_offload;
 	tc.tx = loop_tx;

@@ -105,6 +105,18 @@ int og_tcp_send_list(struct og_tcp_conn *c, struct rte_mbuf **list, uint32_t *se
 uint32_t og_tcp_send_space(const struct og_tcp_conn *c);
 
 /**
+ * Set the send buffer of @p c (og_tcp_conf.snd_buf for this connection
+ * only): what og_tcp_send() takes beyond the unacknowledged data. Sends
+ * are zero copy, so a larger buffer costs no memory of its own; it lets a
+ * connection keep a window's worth in flight where the path's delay is
+ * long (an egress connection queues a whole batch). A smaller buffer than
+ * what is queued refuses further sends until ACKs drain it.
+ *
+ * @return 0, or -EINVAL for 0 bytes.
+ */
+int og_tcp_set_snd_buf(struct og_tcp_conn *c, uint32_t bytes);
+
+/**
  * The application has finished with @p nbytes of received payload: they
  * stop counting against the receive window, which may reopen (a window
  * update is sent when less than two segments were offered and the window

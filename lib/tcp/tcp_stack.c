@@ -721,6 +721,15 @@ og_tcp_send_space(const struct og_tcp_conn *c)
 }
 
 int
+og_tcp_set_snd_buf(struct og_tcp_conn *c, uint32_t bytes)
+{
+	if (bytes == 0)
+		return -EINVAL;
+	c->snd_buf = bytes;
+	return 0;
+}
+
+int
 og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain)
 {
 	struct og_tcp_stack *st = c->st;

@@ -616,6 +616,15 @@ do_app(char *p, uint16_t port)
 
 		s->held -= OG_MIN((uint64_t)len, s->held);
 		og_tcp_recv_done(s->c, len);
+	} else if (strcmp(cmd, "snd_buf") == 0) {
+		/* this connection's send buffer; "snd_buf 0" must be refused */
+		uint32_t len = (uint32_t)strtoul(arg, NULL, 0);
+		int rc = og_tcp_set_snd_buf(s->c, len);
+
+		if (rc != (len == 0 ? -EINVAL : 0))
+			fail("og_tcp_set_snd_buf(%u) returned %s", len, err_name(rc));
+		if (len != 0)
+			queue_push(s); /* what waits may fit now */
 	} else if (strcmp(cmd, "close") == 0) {
 		og_tcp_close(s->c);
 	} else if (strcmp(cmd, "shutdown") == 0) {

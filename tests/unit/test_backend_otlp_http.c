@@ -765,6 +765,10 @@ test_bad_uris(void)
 		"otlp-http://10.0.0.5:4318?header=NoColon",
 		"otlp-http://10.0.0.5:4318?header=X:%zz",
 		"otlp-http://10.0.0.5:4318?unknown=1",
+		"otlp-http://10.0.0.5:4318?sndbuf=0",
+		"otlp-http://10.0.0.5:4318?sndbuf=4095",
+		"otlp-http://10.0.0.5:4318?sndbuf=2000000000",
+		"otlp-http://10.0.0.5:4318?sndbuf=4M",
 	};
 	struct og_backend *b;
 	struct og_ohttp_stats s;
@@ -777,7 +781,7 @@ test_bad_uris(void)
 		og_backend_destroy(b);
 	}
 	b = og_backend_create("otlp-http://10.0.0.5:4318/?conns=16&max_inflight=64"
-			      "&timeout_ms=1&compression=none",
+			      "&timeout_ms=1&compression=none&sndbuf=8388608",
 			      1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_EQUAL(og_backend_otlp_http_daddr(b), htonl(SRV_ADDR));

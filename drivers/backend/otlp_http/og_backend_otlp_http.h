@@ -3,7 +3,7 @@
  * @file
  * The OTLP/HTTP egress backend:
  * `otlp-http://ADDR:PORT[/base-path][?conns=N&timeout_ms=N&compression=none|gzip
- * &max_inflight=N&header=Name:Value...]`.
+ * &max_inflight=N&sndbuf=BYTES&header=Name:Value...]`.
  *
  * Each batch is POSTed to base-path + /v1/traces, /v1/metrics or /v1/logs
  * as application/x-protobuf over HTTP/1.1 on lib/tcp client connections of

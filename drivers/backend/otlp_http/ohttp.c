@@ -739,6 +739,7 @@ conn_open(struct ohttp *o, struct oh_conn *k)
 		k->retry_at_us = o->now_us + backoff_us(k->fails++);
 		return;
 	}
+	(void)og_tcp_set_snd_buf(k->c, o->snd_buf);
 	k->st = OH_CONNECTING;
 }
 

@@ -20,6 +20,13 @@ extern int og_ohttp_logtype;
 
 #define OH_MAX_CONNS	   16	/* connections per backend */
 #define OH_MAX_INFLIGHT	   64	/* batches a backend holds at once */
+/*
+ * Default TCP send buffer of an egress connection: a whole batch (the
+ * default --batch-max-items of 512-span requests is about 2.6 MB) can be
+ * handed to TCP at once, so the window, not the application's refills,
+ * paces it. The bytes are the received mbufs, referenced: no copy.
+ */
+#define OH_SND_BUF (4u << 20)
 #define OH_RESP_KEEP	   4096 /* response body bytes kept (partial_success, messages) */
 #define OH_MSG_MAX	   200	/* bytes of a refusal's body logged and reported */
 #define OH_EXTRA_MAX	   1024 /* extra header lines, in total */
@@ -78,6 +85,7 @@ struct ohttp {
 	char extra[OH_EXTRA_MAX];
 	uint32_t n_conns;
 	uint32_t max_inflight;
+	uint32_t snd_buf; /* TCP send buffer of each connection (sndbuf) */
 	uint64_t timeout_us;
 	bool gzip;
 	bool attached;

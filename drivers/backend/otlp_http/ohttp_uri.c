@@ -3,7 +3,7 @@
  * The otlp-http backend's URI: otlp-http://ADDR:PORT[/base-path][?options].
  * The authority is an IPv4 address and a port (RFC 3986 3.2); options are
  * query parameters (RFC 3986 3.4) whose values are percent-decoded (2.1):
- * conns, timeout_ms, compression, max_inflight, header (repeatable).
+ * conns, timeout_ms, compression, max_inflight, sndbuf, header (repeatable).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,6 +109,8 @@ set_option(struct ohttp *o, const char *key, size_t klen, const char *val)
 		return parse_u32(val, 1, OH_MAX_CONNS, &o->n_conns);
 	if (KEY("max_inflight"))
 		return parse_u32(val, 1, OH_MAX_INFLIGHT, &o->max_inflight);
+	if (KEY("sndbuf"))
+		return parse_u32(val, 4096, 1u << 30, &o->snd_buf);
 	if (KEY("timeout_ms")) {
 		uint32_t ms;
 
@@ -143,6 +145,7 @@ oh_uri_parse(struct ohttp *o, const char *rest)
 
 	o->n_conns = 2;
 	o->max_inflight = 0;
+	o->snd_buf = OH_SND_BUF;
 	o->timeout_us = 10000000;
 	if (strncmp(p, "//", 2) != 0) {
 		OH_LOG(ERR, "'%s': expected otlp-http://ADDR:PORT[/path][?options]", rest);
