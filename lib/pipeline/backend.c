@@ -146,50 +146,60 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 }
 
 int
+og_batch_foreach_rec(const struct og_batch *b, uint32_t i, og_batch_visit_t fn, void *ctx)
+{
+	const struct og_rec *r = b->recs[i];
+	const struct rte_mbuf *m = r->body;
+	uint64_t base = 0; /* absolute offset of m's first byte */
+
+	for (uint32_t k = 0; k < r->n_pieces; k++) {
+		const struct og_otlp_piece *p = &r->pieces[k];
+		uint64_t off, left;
+		int rc;
+
+		if (p->lit_len) {
+			rc = fn(ctx, NULL, p->lit, p->lit_len);
+			if (rc)
+				return rc;
+			continue;
+		}
+		off = p->r.off;
+		left = p->r.len;
+		/* pieces usually ascend: restart from the head only when not */
+		if (off < base) {
+			m = r->body;
+			base = 0;
+		}
+		while (left) {
+			uint64_t in, n;
+
+			while (m != NULL && off >= base + m->data_len) {
+				base += m->data_len;
+				m = m->next;
+			}
+			if (m == NULL)
+				return -EIO;
+			in = off - base;
+			n = OG_MIN(left, m->data_len - in);
+			rc = fn(ctx, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, in),
+				(uint32_t)n);
+			if (rc)
+				return rc;
+			off += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+int
 og_batch_foreach(const struct og_batch *b, og_batch_visit_t fn, void *ctx)
 {
 	for (uint32_t i = 0; i < b->n_recs; i++) {
-		const struct og_rec *r = b->recs[i];
-		const struct rte_mbuf *m = r->body;
-		uint64_t base = 0; /* absolute offset of m's first byte */
+		int rc = og_batch_foreach_rec(b, i, fn, ctx);
 
-		for (uint32_t k = 0; k < r->n_pieces; k++) {
-			const struct og_otlp_piece *p = &r->pieces[k];
-			uint64_t off, left;
-			int rc;
-
-			if (p->lit_len) {
-				rc = fn(ctx, NULL, p->lit, p->lit_len);
-				if (rc)
-					return rc;
-				continue;
-			}
-			off = p->r.off;
-			left = p->r.len;
-			/* pieces usually ascend: restart from the head only when not */
-			if (off < base) {
-				m = r->body;
-				base = 0;
-			}
-			while (left) {
-				uint64_t in, n;
-
-				while (m != NULL && off >= base + m->data_len) {
-					base += m->data_len;
-					m = m->next;
-				}
-				if (m == NULL)
-					return -EIO;
-				in = off - base;
-				n = OG_MIN(left, m->data_len - in);
-				rc = fn(ctx, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, in),
-					(uint32_t)n);
-				if (rc)
-					return rc;
-				off += n;
-				left -= n;
-			}
-		}
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

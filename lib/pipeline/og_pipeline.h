@@ -166,6 +166,15 @@ typedef int (*og_batch_visit_t)(void *ctx, const struct rte_mbuf *m, const uint8
  */
 int og_batch_foreach(const struct og_batch *b, og_batch_visit_t fn, void *ctx);
 
+/**
+ * og_batch_foreach() for record @p i of @p b only (i < b->n_recs): a driver
+ * can build a large batch's request a few records at a time, so no loop
+ * iteration of its lcore is spent on the whole batch.
+ *
+ * @return as og_batch_foreach().
+ */
+int og_batch_foreach_rec(const struct og_batch *b, uint32_t i, og_batch_visit_t fn, void *ctx);
+
 /* ---- batcher (batcher.c) --------------------------------------------- */
 
 /**

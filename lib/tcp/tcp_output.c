@@ -385,6 +385,8 @@ can_send_data(const struct og_tcp_conn *c)
 void
 og_tcp_output(struct og_tcp_conn *c)
 {
+	uint32_t segs = 0;
+
 	if (!can_send_data(c))
 		return;
 	for (;;) {
@@ -415,6 +417,15 @@ og_tcp_output(struct og_tcp_conn *c)
 		if (len < seg_room(c) && len < unsent && flight > 0 && len < c->max_snd_wnd / 2)
 			break;
 		fin = fin_pending && len == unsent;
+		if (segs++ == c->st->conf.output_burst) {
+			/* the rest at the next og_tcp_timers_run() */
+			if (!c->out_pending) {
+				c->out_pending = 1;
+				TAILQ_INSERT_TAIL(&c->st->out_list, c, out_link);
+				og_tcp_count(c->st, OG_TCP_CNT_OUTPUT_DEFERRED);
+			}
+			break;
+		}
 		if (send_range(c, c->snd_nxt, c->sq_cur, c->sq_cur_off, len, fin, len == unsent) !=
 		    0) {
 			/* no mbuf: the retransmission timer retries */

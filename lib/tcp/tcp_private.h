@@ -191,7 +191,7 @@ struct og_tcp_conn {
 		shut_wr : 1, fin_rcvd : 1;
 	uint8_t want_sendable : 1, in_recovery : 1, rtt_timing : 1, ooo_fin : 1, persist : 1,
 		on_tw : 1, cookie : 1, dead : 1;
-	uint8_t fin_acked : 1, sq_full_seen : 1;
+	uint8_t fin_acked : 1, sq_full_seen : 1, out_pending : 1;
 	uint8_t dupacks;
 	uint8_t retries;
 	uint8_t snd_wscale, rcv_wscale;
@@ -235,6 +235,7 @@ struct og_tcp_conn {
 	uint64_t rexmt_at, delack_at, idle_at, tw_at;
 	uint64_t last_rx_us;
 	TAILQ_ENTRY(og_tcp_conn) tw_link;
+	TAILQ_ENTRY(og_tcp_conn) out_link; /* on out_list while out_pending */
 };
 
 #define OG_TCP_TX_BURST 32
@@ -255,6 +256,8 @@ struct og_tcp_stack {
 	uint32_t nconns;
 	uint32_t ntw;
 	TAILQ_HEAD(, og_tcp_conn) tw_list;
+	TAILQ_HEAD(og_tcp_conn_list, og_tcp_conn)
+	out_list; /* output deferred (conf.output_burst) */
 	struct og_tcp_listener *listeners;
 	int ooo_dynfield; /* offset of struct og_tcp_ooo_meta in the mbuf */
 	uint16_t port_next;

@@ -72,6 +72,7 @@ og_tcp_conf_init(struct og_tcp_conf *conf)
 	conf->rto_init_us = 1000000;
 	conf->delack_us = 40000;
 	conf->max_retries = 8;
+	conf->output_burst = 64;
 	conf->port_lo = 32768;
 	conf->port_hi = 60999;
 }
@@ -102,6 +103,7 @@ conf_fill(struct og_tcp_conf *c)
 	DEF(rto_init_us);
 	DEF(delack_us);
 	DEF(max_retries);
+	DEF(output_burst);
 	DEF(port_lo);
 	DEF(port_hi);
 #undef DEF
@@ -166,6 +168,7 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 		st->free_list = &st->conns[i];
 	}
 	TAILQ_INIT(&st->tw_list);
+	TAILQ_INIT(&st->out_list);
 	st->port_next = (uint16_t)og_tcp_siphash(st->isn_key, "port", 4);
 	return st;
 fail:
@@ -264,6 +267,10 @@ og_tcp_conn_finish(struct og_tcp_conn *c, int reason)
 		TAILQ_REMOVE(&st->tw_list, c, tw_link);
 		c->on_tw = 0;
 		st->ntw--;
+	}
+	if (c->out_pending) {
+		TAILQ_REMOVE(&st->out_list, c, out_link);
+		c->out_pending = 0;
 	}
 	og_tcp_free_chain_list(c->sq_head);
 	st->stats.snd_mem -= c->sq_bytes;
@@ -579,11 +586,33 @@ og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, 
 	return n;
 }
 
+/*
+ * Connections whose output stopped at conf.output_burst: each sends its
+ * next burst, in the order they stopped. Only those on the list now: one
+ * that stops again waits for the next call.
+ */
+static void
+output_run(struct og_tcp_stack *st)
+{
+	struct og_tcp_conn *last = TAILQ_LAST(&st->out_list, og_tcp_conn_list), *c;
+
+	og_tcp_stack_enter(st);
+	do {
+		c = TAILQ_FIRST(&st->out_list);
+		TAILQ_REMOVE(&st->out_list, c, out_link);
+		c->out_pending = 0;
+		og_tcp_output(c);
+	} while (c != last && !TAILQ_EMPTY(&st->out_list));
+	og_tcp_stack_leave(st);
+}
+
 void
 og_tcp_timers_run(struct og_tcp_stack *st, uint64_t now_us)
 {
 	if (now_us > st->now_us)
 		st->now_us = now_us;
+	if (!TAILQ_EMPTY(&st->out_list))
+		output_run(st);
 	if (og_likely(now_us / WHEEL_TICK_US <= st->wheel.cur_tick))
 		return;
 	og_tcp_stack_enter(st);

@@ -781,6 +781,7 @@ do_config(char *p)
 	CFG("idle_ms", idle_timeout_us, 1000)
 	CFG("rto_min_ms", rto_min_us, 1000)
 	CFG("max_retries", max_retries, 1)
+	CFG("output_burst", output_burst, 1)
 	CFG("rcv_mem_limit", rcv_mem_limit, 1)
 	if (strcmp(k, "tx_csum_offload") == 0) {
 		R->conf.tx_csum_offload = v != 0;

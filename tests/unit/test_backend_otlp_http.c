@@ -546,6 +546,38 @@ test_deliver_zero_copy(void)
 	eg_stop();
 }
 
+/*
+ * A batch larger than one build step (OH_BUILD_SEGS references): five
+ * 512-span records of 113 1448-byte segments each (two steps at least) go
+ * out as one request whose body is referenced over several polls behind
+ * the head sent first, and arrives byte-identical with the Content-Length
+ * the head announced.
+ */
+static void
+test_deliver_in_steps(void)
+{
+	uint64_t body = 0;
+
+	eg_start("?conns=1");
+	for (unsigned int i = 0; i < 5; i++)
+		put(S_T512);
+	run(200000);
+	stats();
+	CU_ASSERT_EQUAL(n_reqs, 1);
+	check_bodies();
+	for (unsigned int i = 0; i < n_reqs; i++) {
+		CU_ASSERT_EQUAL(reqs[i].clen, reqs[i].body.len);
+		body += reqs[i].body.len;
+	}
+	CU_ASSERT_EQUAL(body, 5 * (uint64_t)samples[S_T512].len);
+	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_BODY_REF] + os.ctr[OG_OHTTP_BODY_FRAMING], body);
+	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_COPIED], 0);
+	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_RESP_2XX], 1);
+	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), 5 * 512);
+	pt_check_invariant(1);
+	eg_stop();
+}
+
 static void
 test_gzip(void)
 {
@@ -874,6 +906,8 @@ static CU_TestInfo ohttp_tests[] = {
 	{ "400 is permanent: dropped, counted, not retried", test_permanent },
 	{ "close, RST and stall (timeout) are retried until 200", test_close_rst_stall },
 	{ "max_inflight: busy answers keep batches in the batcher", test_backpressure },
+	{ "a batch larger than a build step: one request, built over polls",
+	  test_deliver_in_steps },
 	{ "circuit breaker opens on a dead backend, probes, closes", test_breaker },
 	{ "bad URIs and options refused", test_bad_uris },
 	CU_TEST_INFO_NULL,

@@ -283,7 +283,7 @@ visit_gz(void *ctx, const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
  * head. 0, -ENOBUFS (try again later) or -EIO.
  */
 static int
-build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out)
+build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out, struct rte_mbuf **tail)
 {
 	struct oh_build bd = { .o = o };
 	struct rte_mbuf *h;
@@ -305,7 +305,9 @@ build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out)
 		if (rc == 0)
 			rc = gz_run(&bd, true);
 	} else {
-		rc = og_batch_foreach(b, visit_ref, &bd);
+		/* the head now, with b->bytes as Content-Length; the body by steps */
+		bd.len = b->bytes;
+		rc = 0;
 	}
 	h = rc == 0 ? rte_pktmbuf_alloc(o->env.hdr_pool) : NULL;
 	if (h == NULL) {
@@ -324,6 +326,7 @@ build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out)
 	h->next = bd.head;
 	h->pkt_len = (uint32_t)(w.len + bd.len);
 	h->nb_segs = (uint16_t)OG_MIN(bd.segs + 1, (uint32_t)UINT16_MAX);
+	*tail = bd.tail != NULL ? bd.tail : h;
 	o->stats.ctr[OG_OHTTP_BODY_REF] += bd.ref;
 	o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd.framing;
 	o->stats.ctr[OG_OHTTP_COPIED] += bd.copied;
@@ -479,12 +482,21 @@ count_latency(struct ohttp *o, uint64_t us)
 	o->stats.lat_count++;
 }
 
+/* compression=none: records of the request's batch not yet referenced. */
+static bool
+building(const struct oh_conn *k)
+{
+	return k->req != NULL && !k->o->gzip && k->build_next < k->req->b->n_recs;
+}
+
 /* The connection is done with its request (completed or to be retried). */
 static void
 conn_release(struct oh_conn *k)
 {
 	rte_pktmbuf_free(k->pending);
-	k->pending = NULL;
+	k->pending = k->pending_tail = NULL;
+	k->build_next = 0;
+	k->built = 0;
 	k->req = NULL;
 	k->probe = false;
 	k->head_seen = false;
@@ -500,7 +512,7 @@ resp_done(struct oh_conn *k)
 	struct oh_slot *s = k->req;
 	unsigned int st = k->rp.status;
 	bool keep = og_http_resp_msg(&k->rp)->keep_alive;
-	bool unsent = k->pending != NULL;
+	bool unsent = k->pending != NULL || building(k);
 	char msg[OH_MSG_MAX + 32];
 
 	count_latency(o, o->now_us - k->started_us);
@@ -716,6 +728,58 @@ static const struct og_tcp_app oh_app = {
 
 /* ---- connections and dispatch ------------------------------------------------ */
 
+/*
+ * Reference the next records of the request's batch, about OH_BUILD_SEGS
+ * mbufs, behind what is pending. On -ENOBUFS the next poll tries again; a
+ * record whose pieces lie outside its body (never seen: the receiver built
+ * them) cannot be sent, and the request, whose head promised b->bytes, is
+ * abandoned: the connection is reset and the batch refused.
+ */
+static void
+build_step(struct oh_conn *k)
+{
+	struct ohttp *o = k->o;
+	uint32_t segs = 0;
+
+	while (building(k) && segs < OH_BUILD_SEGS) {
+		struct oh_build bd = { .o = o };
+		int rc = og_batch_foreach_rec(k->req->b, k->build_next, visit_ref, &bd);
+
+		if (rc == 0 && k->build_next + 1 == k->req->b->n_recs &&
+		    k->built + bd.len != k->req->b->bytes)
+			rc = -EIO; /* the head's Content-Length would be wrong */
+		if (rc != 0) {
+			struct oh_slot *s = k->req;
+
+			rte_pktmbuf_free(bd.head);
+			if (rc == -ENOBUFS) {
+				/* this record again at the next poll */
+				o->stats.ctr[OG_OHTTP_NO_MBUF]++;
+				return;
+			}
+			o->stats.ctr[OG_OHTTP_PERMANENT]++;
+			k->deliberate = true;
+			conn_release(k);
+			slot_complete(o, s, OG_BATCH_REJECTED, 0,
+				      "otlp-http: the batch's body could not be built");
+			og_tcp_abort(k->c);
+			return;
+		}
+		k->build_next++;
+		k->built += bd.len;
+		segs += bd.segs;
+		o->stats.ctr[OG_OHTTP_BODY_REF] += bd.ref;
+		o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd.framing;
+		if (bd.head == NULL)
+			continue;
+		if (k->pending == NULL)
+			k->pending = bd.head;
+		else
+			k->pending_tail->next = bd.head;
+		k->pending_tail = bd.tail;
+	}
+}
+
 /* Hand TCP as much of the pending request as its send space takes. */
 static void
 conn_push(struct oh_conn *k)
@@ -767,7 +831,7 @@ static bool
 dispatch_conn(struct ohttp *o, struct oh_conn *k)
 {
 	struct oh_slot *s;
-	struct rte_mbuf *req;
+	struct rte_mbuf *req, *req_tail;
 	int rc;
 
 	if (o->breaker == OG_OHTTP_BREAKER_OPEN ||
@@ -779,7 +843,7 @@ dispatch_conn(struct ohttp *o, struct oh_conn *k)
 		s = next_waiting(o);
 		if (s == NULL)
 			return false;
-		rc = build_request(o, s->b, &req);
+		rc = build_request(o, s->b, &req, &req_tail);
 		if (rc == 0)
 			break;
 		if (rc == -ENOBUFS) {
@@ -794,6 +858,9 @@ dispatch_conn(struct ohttp *o, struct oh_conn *k)
 	s->conn = (int16_t)k->idx;
 	k->req = s;
 	k->pending = req;
+	k->pending_tail = req_tail;
+	k->build_next = 0;
+	k->built = 0;
 	k->started_us = o->now_us;
 	k->head_seen = false;
 	k->body_len = 0;
@@ -803,6 +870,7 @@ dispatch_conn(struct ohttp *o, struct oh_conn *k)
 		k->probe = true;
 	}
 	o->stats.ctr[OG_OHTTP_REQUESTS]++;
+	build_step(k);
 	conn_push(k);
 	return true;
 }
@@ -960,6 +1028,15 @@ oh_poll(struct og_backend *be, uint64_t now_us)
 	breaker_tick(o);
 	check_timeouts(o);
 	reconnect(o);
+	/* requests being built go on once TCP has taken what was built */
+	for (uint32_t i = 0; i < o->n_conns; i++) {
+		struct oh_conn *k = &o->conns[i];
+
+		if (k->pending == NULL && building(k)) {
+			build_step(k);
+			conn_push(k);
+		}
+	}
 	dispatch(o);
 	o->stats.breaker = o->breaker;
 	o->stats.inflight = o->n_taken;
