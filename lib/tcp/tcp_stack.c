@@ -545,42 +545,56 @@ peek_hash(const struct og_tcp_stack *st, const struct rte_mbuf *m)
 
 /*
  * With many connections the bucket and the connection are cache misses
- * (100,000 connections span tens of MiB). The burst is taken in groups:
- * hash each segment and prefetch its bucket, then prefetch the connection
- * the bucket heads, then process, so the misses of a group overlap.
+ * (100,000 connections span tens of MiB). The burst goes through a
+ * software pipeline: segment i is hashed and its bucket prefetched, the
+ * connection that bucket heads is prefetched (every line of it: the receive
+ * path reads them all) INPUT_DIST segments later, and the segment is
+ * processed INPUT_DIST segments after that, so misses overlap with the work
+ * on earlier segments. The prefetches are hints only: processing looks the
+ * connection up again with the hash, as an earlier segment of the burst may
+ * have created or closed one.
  */
-#define INPUT_GROUP 8
+#define INPUT_DIST 4
+
+static inline void
+prefetch_conn(const struct og_tcp_stack *st, uint64_t hv)
+{
+	const struct og_tcp_conn *c;
+
+	if (hv == OG_TCP_NO_HASH)
+		return;
+	c = st->ht.b[(uint32_t)hv & st->ht.mask];
+	if (c == NULL)
+		return;
+	for (uintptr_t a = (uintptr_t)c & ~(uintptr_t)(RTE_CACHE_LINE_SIZE - 1);
+	     a < (uintptr_t)(c + 1); a += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0((const void *)a);
+}
 
 uint16_t
 og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now_us)
 {
-	uint64_t hv[INPUT_GROUP];
+	uint64_t hv[2 * INPUT_DIST]; /* a ring: segment i's hash at i % (2 * INPUT_DIST) */
 
 	if (now_us > st->now_us)
 		st->now_us = now_us;
 	og_tcp_stack_enter(st);
-	for (uint16_t g = 0; g < n; g += INPUT_GROUP) {
-		uint16_t k = (uint16_t)OG_MIN(INPUT_GROUP, n - g);
+	for (uint32_t i = 0; i < (uint32_t)n + 2 * INPUT_DIST; i++) {
+		/* in this order: segment i's hash takes the slot segment k's frees */
+		if (i >= 2 * INPUT_DIST) {
+			uint32_t k = i - 2 * INPUT_DIST;
 
-		for (uint16_t i = 0; i < k; i++) {
-			hv[i] = peek_hash(st, pkts[g + i]);
-			if (hv[i] != OG_TCP_NO_HASH)
-				rte_prefetch0(&st->ht.b[(uint32_t)hv[i] & st->ht.mask]);
+			og_tcp_input_one(st, pkts[k], hv[k % (2 * INPUT_DIST)]);
 		}
-		for (uint16_t i = 0; i < k; i++) {
-			const struct og_tcp_conn *c;
+		if (i >= INPUT_DIST && i - INPUT_DIST < n)
+			prefetch_conn(st, hv[(i - INPUT_DIST) % (2 * INPUT_DIST)]);
+		if (i < n) {
+			uint64_t h = peek_hash(st, pkts[i]);
 
-			if (hv[i] == OG_TCP_NO_HASH)
-				continue;
-			c = st->ht.b[(uint32_t)hv[i] & st->ht.mask];
-			if (c != NULL) {
-				rte_prefetch0(c);
-				rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
-				rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
-			}
+			hv[i % (2 * INPUT_DIST)] = h;
+			if (h != OG_TCP_NO_HASH)
+				rte_prefetch0(&st->ht.b[(uint32_t)h & st->ht.mask]);
 		}
-		for (uint16_t i = 0; i < k; i++)
-			og_tcp_input_one(st, pkts[g + i], hv[i]);
 	}
 	og_tcp_stack_leave(st);
 	return n;
