@@ -365,7 +365,8 @@ gen_parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case OPT_SINK_RCVBUF:
 			if (parse_u64(optarg, 4096, 1u << 30, &v) != 0)
-				return fail("sink-rcvbuf", "expected 4096..2^30 bytes, got", optarg);
+				return fail("sink-rcvbuf", "expected 4096..2^30 bytes, got",
+					    optarg);
 			o->sink_rcv_buf = (uint32_t)v;
 			break;
 		case OPT_LINGER:

@@ -58,8 +58,8 @@ struct gen_opts {
 	uint16_t sink_port; /**< host order; 0: no sink */
 	bool sink_count_items;
 	uint32_t sink_rcv_buf; /**< receive buffer (window) of sink connections, bytes */
-	double linger_s; /**< with client and sink: wait for the egress to arrive */
-	bool hold;	 /**< after the report, stop polling; close ports on SIGTERM */
+	double linger_s;       /**< with client and sink: wait for the egress to arrive */
+	bool hold;	       /**< after the report, stop polling; close ports on SIGTERM */
 	double report_interval_s;
 	uint32_t mbufs;
 	uint32_t idle_sleep_us;
