@@ -587,6 +587,9 @@ test_gzip(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(inf);
 	eg_start("?conns=2&compression=gzip");
 	put(S_T4096);
+	/* more than one deflate step (OH_GZ_STEP_BYTES): one member all the same */
+	for (unsigned int i = 0; i < 5; i++)
+		put(S_T512);
 	put(S_L);
 	run(300000);
 	stats();

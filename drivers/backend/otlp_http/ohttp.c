@@ -147,15 +147,6 @@ slot_retry(struct ohttp *o, struct oh_slot *s, uint64_t delay_us, bool retry_aft
 
 /* ---- request building ----------------------------------------------------- */
 
-struct oh_build {
-	struct ohttp *o;
-	struct rte_mbuf *head, *tail;
-	uint64_t len;
-	uint32_t segs;
-	uint64_t ref, framing, copied;
-	struct isal_zstream *zs;
-};
-
 static void
 chain_add(struct oh_build *bd, struct rte_mbuf *m)
 {
@@ -279,63 +270,62 @@ visit_gz(void *ctx, const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
 }
 
 /*
- * The request of batch @p b: head mbuf + body chain, pkt_len set on the
- * head. 0, -ENOBUFS (try again later) or -EIO.
+ * The head of batch @p b's request, chained in front of @p bd's body (the
+ * whole gzip member, or nothing yet with compression=none: its references
+ * follow by steps), with @p bd->len as Content-Length; pkt_len set on the
+ * head, *tail the chain's last mbuf. 0, -ENOBUFS (try again later) or -EIO.
  */
 static int
-build_request(struct ohttp *o, struct og_batch *b, struct rte_mbuf **out, struct rte_mbuf **tail)
+request_head(struct ohttp *o, struct og_batch *b, const struct oh_build *bd, struct rte_mbuf **out,
+	     struct rte_mbuf **tail)
 {
-	struct oh_build bd = { .o = o };
-	struct rte_mbuf *h;
+	struct rte_mbuf *h = rte_pktmbuf_alloc(o->env.hdr_pool);
 	struct og_wbuf w;
-	int rc;
 
-	if (o->gzip) {
-		struct isal_zstream *zs = o->zs;
-
-		isal_deflate_init(zs);
-		zs->gzip_flag = IGZIP_GZIP;
-		zs->level = 1;
-		zs->level_buf = o->level_buf;
-		zs->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-		zs->flush = NO_FLUSH;
-		zs->avail_in = 0;
-		bd.zs = zs;
-		rc = og_batch_foreach(b, visit_gz, &bd);
-		if (rc == 0)
-			rc = gz_run(&bd, true);
-	} else {
-		/* the head now, with b->bytes as Content-Length; the body by steps */
-		bd.len = b->bytes;
-		rc = 0;
-	}
-	h = rc == 0 ? rte_pktmbuf_alloc(o->env.hdr_pool) : NULL;
-	if (h == NULL) {
-		rte_pktmbuf_free(bd.head);
-		return rc != 0 && rc != -ENOBUFS ? -EIO : -ENOBUFS;
-	}
+	if (h == NULL)
+		return -ENOBUFS;
 	og_wbuf_init_fixed(&w, rte_pktmbuf_mtod(h, uint8_t *), rte_pktmbuf_tailroom(h));
-	rc = og_http_req_head(&w, "POST", o->path[b->sig], o->host, "application/x-protobuf",
-			      o->gzip ? "gzip" : NULL, bd.len, o->extra[0] ? o->extra : NULL);
-	if (rc != 0) {
+	if (og_http_req_head(&w, "POST", o->path[b->sig], o->host, "application/x-protobuf",
+			     o->gzip ? "gzip" : NULL, bd->len,
+			     o->extra[0] ? o->extra : NULL) != 0) {
 		rte_pktmbuf_free(h);
-		rte_pktmbuf_free(bd.head);
 		return -EIO;
 	}
 	h->data_len = (uint16_t)w.len;
-	h->next = bd.head;
-	h->pkt_len = (uint32_t)(w.len + bd.len);
-	h->nb_segs = (uint16_t)OG_MIN(bd.segs + 1, (uint32_t)UINT16_MAX);
-	*tail = bd.tail != NULL ? bd.tail : h;
-	o->stats.ctr[OG_OHTTP_BODY_REF] += bd.ref;
-	o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd.framing;
-	o->stats.ctr[OG_OHTTP_COPIED] += bd.copied;
+	h->next = bd->head;
+	h->pkt_len = (uint32_t)(w.len + bd->len);
+	h->nb_segs = (uint16_t)OG_MIN(bd->segs + 1, (uint32_t)UINT16_MAX);
+	*tail = bd->tail != NULL ? bd->tail : h;
+	o->stats.ctr[OG_OHTTP_BODY_REF] += bd->ref;
+	o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd->framing;
+	o->stats.ctr[OG_OHTTP_COPIED] += bd->copied;
 	/* one writer (this lcore): a relaxed store, read by the telemetry thread */
-	if (bd.copied)
-		__atomic_store_n(&o->be->copied_bytes, o->be->copied_bytes + bd.copied,
+	if (bd->copied)
+		__atomic_store_n(&o->be->copied_bytes, o->be->copied_bytes + bd->copied,
 				 __ATOMIC_RELAXED);
 	*out = h;
 	return 0;
+}
+
+/* A fresh deflater and an empty output for k's request (compression=gzip). */
+static void
+gz_begin(struct oh_conn *k)
+{
+	struct isal_zstream *zs = k->zs;
+
+	isal_deflate_init(zs);
+	zs->gzip_flag = IGZIP_GZIP;
+	zs->level = 1;
+	zs->level_buf = k->level_buf;
+	zs->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	zs->flush = NO_FLUSH;
+	zs->avail_in = 0;
+	rte_pktmbuf_free(k->gz.head);
+	memset(&k->gz, 0, sizeof(k->gz));
+	k->gz.o = k->o;
+	k->gz.zs = zs;
+	k->gz_done = false;
+	k->build_next = 0;
 }
 
 /* ---- responses ------------------------------------------------------------ */
@@ -482,11 +472,13 @@ count_latency(struct ohttp *o, uint64_t us)
 	o->stats.lat_count++;
 }
 
-/* compression=none: records of the request's batch not yet referenced. */
+/* Records of the request's batch not yet referenced (none) or compressed (gzip). */
 static bool
 building(const struct oh_conn *k)
 {
-	return k->req != NULL && !k->o->gzip && k->build_next < k->req->b->n_recs;
+	if (k->req == NULL)
+		return false;
+	return k->o->gzip ? !k->gz_done : k->build_next < k->req->b->n_recs;
 }
 
 /* The connection is done with its request (completed or to be retried). */
@@ -497,6 +489,9 @@ conn_release(struct oh_conn *k)
 	k->pending = k->pending_tail = NULL;
 	k->build_next = 0;
 	k->built = 0;
+	rte_pktmbuf_free(k->gz.head);
+	k->gz.head = k->gz.tail = NULL;
+	k->gz_done = false;
 	k->req = NULL;
 	k->probe = false;
 	k->head_seen = false;
@@ -728,11 +723,64 @@ static const struct og_tcp_app oh_app = {
 
 /* ---- connections and dispatch ------------------------------------------------ */
 
+/* A batch that cannot be built (a piece outside its record's body): refused. */
+static void
+build_fail(struct oh_conn *k)
+{
+	struct ohttp *o = k->o;
+	struct oh_slot *s = k->req;
+
+	o->stats.ctr[OG_OHTTP_PERMANENT]++;
+	k->deliberate = true;
+	conn_release(k);
+	slot_complete(o, s, OG_BATCH_REJECTED, 0, "otlp-http: the batch's body could not be built");
+	og_tcp_abort(k->c);
+}
+
 /*
- * Reference the next records of the request's batch, about OH_BUILD_SEGS
- * mbufs, behind what is pending. On -ENOBUFS the next poll tries again; a
- * record whose pieces lie outside its body (never seen: the receiver built
- * them) cannot be sent, and the request, whose head promised b->bytes, is
+ * compression=gzip: deflate the next records, about OH_GZ_STEP_BYTES of
+ * input; after the last one, end the member and put the head in front. The
+ * request is pending only when whole. On -ENOBUFS the member is started
+ * again at the next poll (the deflater cannot step back).
+ */
+static void
+gz_step(struct oh_conn *k)
+{
+	struct ohttp *o = k->o;
+	struct og_batch *b = k->req->b;
+	uint64_t in = 0;
+	int rc = 0;
+
+	while (k->build_next < b->n_recs && in < OH_GZ_STEP_BYTES && rc == 0) {
+		rc = og_batch_foreach_rec(b, k->build_next, visit_gz, &k->gz);
+		in += b->recs[k->build_next++]->bytes;
+	}
+	if (rc == 0 && k->build_next < b->n_recs)
+		return; /* more at the next poll */
+	if (rc == 0)
+		rc = gz_run(&k->gz, true);
+	if (rc == 0)
+		rc = request_head(o, b, &k->gz, &k->pending, &k->pending_tail);
+	if (rc == 0) {
+		/* the chain is the pending request's now */
+		k->gz.head = k->gz.tail = NULL;
+		k->gz_done = true;
+		return;
+	}
+	if (rc == -ENOBUFS) {
+		o->stats.ctr[OG_OHTTP_NO_MBUF]++;
+		gz_begin(k);
+		return;
+	}
+	build_fail(k);
+}
+
+/*
+ * Build the next part of k's request. compression=none: reference the next
+ * records of the batch, about OH_BUILD_SEGS mbufs, behind what is pending
+ * (the head went first); on -ENOBUFS the next poll tries again. A record
+ * whose pieces lie outside its body (never seen: the receiver built them)
+ * cannot be sent, and the request, whose head promised b->bytes, is
  * abandoned: the connection is reset and the batch refused.
  */
 static void
@@ -740,6 +788,12 @@ build_step(struct oh_conn *k)
 {
 	struct ohttp *o = k->o;
 	uint32_t segs = 0;
+
+	if (o->gzip) {
+		if (building(k))
+			gz_step(k);
+		return;
+	}
 
 	while (building(k) && segs < OH_BUILD_SEGS) {
 		struct oh_build bd = { .o = o };
@@ -749,20 +803,13 @@ build_step(struct oh_conn *k)
 		    k->built + bd.len != k->req->b->bytes)
 			rc = -EIO; /* the head's Content-Length would be wrong */
 		if (rc != 0) {
-			struct oh_slot *s = k->req;
-
 			rte_pktmbuf_free(bd.head);
 			if (rc == -ENOBUFS) {
 				/* this record again at the next poll */
 				o->stats.ctr[OG_OHTTP_NO_MBUF]++;
 				return;
 			}
-			o->stats.ctr[OG_OHTTP_PERMANENT]++;
-			k->deliberate = true;
-			conn_release(k);
-			slot_complete(o, s, OG_BATCH_REJECTED, 0,
-				      "otlp-http: the batch's body could not be built");
-			og_tcp_abort(k->c);
+			build_fail(k);
 			return;
 		}
 		k->build_next++;
@@ -831,29 +878,33 @@ static bool
 dispatch_conn(struct ohttp *o, struct oh_conn *k)
 {
 	struct oh_slot *s;
-	struct rte_mbuf *req, *req_tail;
-	int rc;
+	struct rte_mbuf *req = NULL, *req_tail = NULL;
 
 	if (o->breaker == OG_OHTTP_BREAKER_OPEN ||
 	    (o->breaker == OG_OHTTP_BREAKER_HALF_OPEN && o->probe_out))
 		return false;
 	if (k->st != OH_READY || k->req != NULL)
 		return true;
-	for (;;) {
-		s = next_waiting(o);
-		if (s == NULL)
-			return false;
-		rc = build_request(o, s->b, &req, &req_tail);
-		if (rc == 0)
-			break;
+	s = next_waiting(o);
+	if (s == NULL)
+		return false;
+	if (!o->gzip) {
+		/* the head now, with b->bytes as Content-Length; the body by steps */
+		struct oh_build bd = { .o = o, .len = s->b->bytes };
+		int rc = request_head(o, s->b, &bd, &req, &req_tail);
+
 		if (rc == -ENOBUFS) {
 			o->stats.ctr[OG_OHTTP_NO_MBUF]++;
 			return false; /* next poll */
 		}
-		/* a record whose pieces lie outside its body: never sendable */
-		o->stats.ctr[OG_OHTTP_PERMANENT]++;
-		slot_complete(o, s, OG_BATCH_REJECTED, 0,
-			      "otlp-http: the batch's body could not be built");
+		if (rc != 0) {
+			o->stats.ctr[OG_OHTTP_PERMANENT]++;
+			slot_complete(o, s, OG_BATCH_REJECTED, 0,
+				      "otlp-http: the request head could not be written");
+			return true;
+		}
+	} else {
+		gz_begin(k); /* the body first: the head carries its length */
 	}
 	s->conn = (int16_t)k->idx;
 	k->req = s;
@@ -951,10 +1002,12 @@ oh_create(struct og_backend *be, const char *rest)
 	}
 	for (uint32_t i = 0; i < OH_MAX_INFLIGHT; i++)
 		o->slots[i].conn = -1;
-	if (o->gzip) {
-		o->zs = rte_zmalloc("og_ohttp_zs", sizeof(struct isal_zstream), 0);
-		o->level_buf = rte_malloc("og_ohttp_lvl", ISAL_DEF_LVL1_DEFAULT, 0);
-		if (o->zs == NULL || o->level_buf == NULL)
+	for (uint32_t i = 0; o->gzip && i < o->n_conns; i++) {
+		struct oh_conn *k = &o->conns[i];
+
+		k->zs = rte_zmalloc("og_ohttp_zs", sizeof(struct isal_zstream), 0);
+		k->level_buf = rte_malloc("og_ohttp_lvl", ISAL_DEF_LVL1_DEFAULT, 0);
+		if (k->zs == NULL || k->level_buf == NULL)
 			goto nomem;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -963,10 +1016,11 @@ oh_create(struct og_backend *be, const char *rest)
 	oh_registry_add(o);
 	return 0;
 nomem:
-	for (uint32_t i = 0; i < o->n_conns; i++)
+	for (uint32_t i = 0; i < o->n_conns; i++) {
 		og_http_resp_parser_fini(&o->conns[i].rp);
-	rte_free(o->zs);
-	rte_free(o->level_buf);
+		rte_free(o->conns[i].zs);
+		rte_free(o->conns[i].level_buf);
+	}
 	rte_free(o);
 	return -ENOMEM;
 }
@@ -1058,14 +1112,14 @@ oh_destroy(struct og_backend *be)
 			og_tcp_abort(k->c);
 		conn_release(k);
 		og_http_resp_parser_fini(&k->rp);
+		rte_free(k->zs);
+		rte_free(k->level_buf);
 	}
 	/* only after a drain that timed out: these items are lost, and counted so */
 	for (uint32_t i = 0; i < OH_MAX_INFLIGHT; i++)
 		if (o->slots[i].used)
 			slot_complete(o, &o->slots[i], OG_BATCH_REJECTED, 0,
 				      "otlpgate stopped before the backend took it");
-	rte_free(o->zs);
-	rte_free(o->level_buf);
 	rte_free(o);
 	be->priv = NULL;
 }
