@@ -376,6 +376,9 @@ static struct pt_expect want;
 static struct og_pipe_stats ps0;
 static struct og_ohttp_stats os;
 
+/* The most the egress stack held in its send queues after a batcher run. */
+static uint64_t cli_snd_peak;
+
 static void
 run(uint64_t us)
 {
@@ -385,6 +388,7 @@ run(uint64_t us)
 		og_tcp_timers_run(st_srv, now_us);
 		pump();
 		og_batcher_run(bt, now_us);
+		cli_snd_peak = RTE_MAX(cli_snd_peak, og_tcp_stats(st_cli)->snd_mem);
 		pump();
 	}
 }
@@ -559,9 +563,12 @@ test_deliver_in_steps(void)
 	uint64_t body = 0;
 
 	eg_start("?conns=1");
+	cli_snd_peak = 0;
 	for (unsigned int i = 0; i < 5; i++)
 		put(S_T512);
 	run(200000);
+	/* the default sndbuf (4 MiB), not the stack's 256 KiB: TCP took more at once */
+	CU_ASSERT(cli_snd_peak > 256 * 1024);
 	stats();
 	CU_ASSERT_EQUAL(n_reqs, 1);
 	check_bodies();
@@ -574,6 +581,25 @@ test_deliver_in_steps(void)
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_COPIED], 0);
 	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_RESP_2XX], 1);
 	CU_ASSERT_EQUAL(d_be(OG_PIPE_BE_ITEMS_EXPORTED, OG_OTLP_TRACES), 5 * 512);
+	pt_check_invariant(1);
+	eg_stop();
+}
+
+/* ?sndbuf=N bounds what one connection hands TCP: the same batch, 64 KiB at a time. */
+static void
+test_sndbuf(void)
+{
+	eg_start("?conns=1&sndbuf=65536");
+	cli_snd_peak = 0;
+	for (unsigned int i = 0; i < 5; i++)
+		put(S_T512);
+	run(400000);
+	stats();
+	CU_ASSERT_EQUAL(n_reqs, 1);
+	check_bodies();
+	CU_ASSERT(cli_snd_peak > 0);
+	CU_ASSERT(cli_snd_peak <= 65536);
+	CU_ASSERT_EQUAL(os.ctr[OG_OHTTP_RESP_2XX], 1);
 	pt_check_invariant(1);
 	eg_stop();
 }
@@ -911,6 +937,7 @@ static CU_TestInfo ohttp_tests[] = {
 	{ "max_inflight: busy answers keep batches in the batcher", test_backpressure },
 	{ "a batch larger than a build step: one request, built over polls",
 	  test_deliver_in_steps },
+	{ "sndbuf bounds what a connection hands TCP", test_sndbuf },
 	{ "circuit breaker opens on a dead backend, probes, closes", test_breaker },
 	{ "bad URIs and options refused", test_bad_uris },
 	CU_TEST_INFO_NULL,
