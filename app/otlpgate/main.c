@@ -455,16 +455,6 @@ resolve_roles(void)
 	return 0;
 }
 
-/* "--" splits EAL arguments from ours; return its index or argc. */
-static int
-find_split(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -478,20 +468,15 @@ main(int argc, char **argv)
 	uint16_t q;
 
 	/* Our arguments are checked before EAL starts: a typo costs nothing. */
-	split = find_split(argc, argv);
-	for (int i = 1; i < split; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+	{
+		char *app_argv[argc + 1];
+		int app_argc;
+
+		split = og_args_split(argc, argv, app_argv, &app_argc);
+		if (og_args_help(split, argv)) {
 			app_usage(argv[0]);
 			return 0;
 		}
-	{
-		char *app_argv[argc + 1];
-		int app_argc = 0;
-
-		app_argv[app_argc++] = argv[0];
-		for (int i = split + 1; i < argc; i++)
-			app_argv[app_argc++] = argv[i];
-		app_argv[app_argc] = NULL;
 		rc = app_parse_args(app_argc, app_argv, &opts);
 		if (rc > 0)
 			return 0;

@@ -67,15 +67,6 @@ loop_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
-static int
-find_split(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
-}
-
 /* ---- report --------------------------------------------------------------- */
 
 struct snap {
@@ -239,20 +230,15 @@ main(int argc, char **argv)
 	uint64_t hz, busy = 0, total = 0;
 
 	memset(bodies, 0, sizeof(bodies));
-	split = find_split(argc, argv);
-	for (int i = 1; i < split; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+	{
+		char *app_argv[argc + 1];
+		int app_argc;
+
+		split = og_args_split(argc, argv, app_argv, &app_argc);
+		if (og_args_help(split, argv)) {
 			gen_usage(argv[0]);
 			return 0;
 		}
-	{
-		char *app_argv[argc + 1];
-		int app_argc = 0;
-
-		app_argv[app_argc++] = argv[0];
-		for (int i = split + 1; i < argc; i++)
-			app_argv[app_argc++] = argv[i];
-		app_argv[app_argc] = NULL;
 		rc = gen_parse_args(app_argc, app_argv, &opts);
 		if (rc > 0)
 			return 0;

@@ -152,4 +152,53 @@ void og_wbuf_printf(struct og_wbuf *b, const char *fmt, ...) __attribute__((form
 /** Free a growable buffer's memory. */
 void og_wbuf_free(struct og_wbuf *b);
 
+/**
+ * Entry @p i of a name table of @p n entries (one per row of a layer's .def
+ * file, or of an enum), or @p dflt when @p i is outside the table or its entry
+ * is empty. Every lookup is bounded because the value may come from a cast or
+ * from the wire rather than from the enum itself.
+ */
+static inline const char *
+og_name_at(const char *const *table, size_t n, unsigned int i, const char *dflt)
+{
+	return i < n && table[i] != NULL ? table[i] : dflt;
+}
+
+/**
+ * Define the lookup function `const char *fn(type v)` over the name table
+ * @p table (an array, so that its size is known here): og_name_at() with
+ * @p dflt for values outside it. The prototype and its documentation stay in
+ * the layer's header; the layer's names file keeps only its tables and one
+ * line per lookup.
+ */
+#define OG_NAME_LOOKUP(fn, type, table, dflt)                                              \
+	const char *fn(type v)                                                             \
+	{                                                                                  \
+		return og_name_at((table), OG_ARRAY_SIZE(table), (unsigned int)v, (dflt)); \
+	}
+
+/**
+ * Split a program's command line at its first "--": what comes before is
+ * EAL's (argv[0] included, as rte_eal_init() wants it), what comes after is
+ * the application's. Both programs check their own arguments before EAL
+ * starts, so a typo costs no EAL initialisation.
+ *
+ * @param argc, argv  the command line as main() got it; not modified.
+ * @param app_argv    filled with argv[0], the arguments after "--" and a
+ *                    terminating NULL, ready for getopt_long(); must hold
+ *                    @p argc + 1 pointers.
+ * @param app_argc    set to the number of entries of @p app_argv before the
+ *                    NULL (1 when there is no "--").
+ * @return the number of EAL arguments (the index of "--", or @p argc when
+ *   there is none): pass it with @p argv to rte_eal_init().
+ */
+int og_args_split(int argc, char **argv, char **app_argv, int *app_argc);
+
+/**
+ * Whether "-h" or "--help" is among argv[1 .. @p argc): asked before the
+ * "--" (where EAL would take it as its own), it is the program's help that
+ * the user wants.
+ */
+bool og_args_help(int argc, char *const *argv);
+
 #endif /* OG_COMMON_H */

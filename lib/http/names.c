@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Name, message and status tables expanded from http_error.def. */
+/*
+ * Name, message and status tables expanded from http_error.def, and their
+ * bounded lookups (og_name_at()).
+ */
 #include "og_http.h"
 
 static const char *const err_names[OG_HTTP_ERR_MAX] = {
@@ -31,26 +34,12 @@ static const char *const method_names[OG_HTTP_M_MAX] = {
 	[OG_HTTP_M_CONNECT] = "CONNECT", [OG_HTTP_M_TRACE] = "TRACE",
 };
 
-const char *
-og_http_err_name(enum og_http_err err)
-{
-	return (unsigned)err < OG_HTTP_ERR_MAX ? err_names[err] : "unknown";
-}
-
-const char *
-og_http_err_msg(enum og_http_err err)
-{
-	return (unsigned)err < OG_HTTP_ERR_MAX ? err_msgs[err] : "unknown error";
-}
+OG_NAME_LOOKUP(og_http_err_name, enum og_http_err, err_names, "unknown")
+OG_NAME_LOOKUP(og_http_err_msg, enum og_http_err, err_msgs, "unknown error")
+OG_NAME_LOOKUP(og_http_method_name, enum og_http_method, method_names, "OTHER")
 
 int
 og_http_err_status(enum og_http_err err)
 {
 	return (unsigned)err < OG_HTTP_ERR_MAX ? err_status[err] : 500;
-}
-
-const char *
-og_http_method_name(enum og_http_method m)
-{
-	return (unsigned)m < OG_HTTP_M_MAX ? method_names[m] : "OTHER";
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Name and message tables expanded from the .def files. */
+/*
+ * Name and message tables expanded from the .def files, and their bounded
+ * lookups (og_name_at()).
+ */
 #include "og_otlp.h"
 
 static const char *const signal_names[OG_OTLP_SIGNAL_MAX] = {
@@ -34,32 +37,8 @@ static const char *const reject_msgs[OG_OTLP_REJECT_MAX] = {
 #undef OG_OTLP_REJECT
 };
 
-const char *
-og_otlp_signal_name(enum og_otlp_signal sig)
-{
-	return (unsigned)sig < OG_OTLP_SIGNAL_MAX ? signal_names[sig] : "unknown";
-}
-
-const char *
-og_otlp_err_name(enum og_otlp_err err)
-{
-	return (unsigned)err < OG_OTLP_ERR_MAX ? err_names[err] : "unknown";
-}
-
-const char *
-og_otlp_err_msg(enum og_otlp_err err)
-{
-	return (unsigned)err < OG_OTLP_ERR_MAX ? err_msgs[err] : "unknown error";
-}
-
-const char *
-og_otlp_reject_name(enum og_otlp_reject r)
-{
-	return (unsigned)r < OG_OTLP_REJECT_MAX ? reject_names[r] : "unknown";
-}
-
-const char *
-og_otlp_reject_msg(enum og_otlp_reject r)
-{
-	return (unsigned)r < OG_OTLP_REJECT_MAX ? reject_msgs[r] : "unknown reason";
-}
+OG_NAME_LOOKUP(og_otlp_signal_name, enum og_otlp_signal, signal_names, "unknown")
+OG_NAME_LOOKUP(og_otlp_err_name, enum og_otlp_err, err_names, "unknown")
+OG_NAME_LOOKUP(og_otlp_err_msg, enum og_otlp_err, err_msgs, "unknown error")
+OG_NAME_LOOKUP(og_otlp_reject_name, enum og_otlp_reject, reject_names, "unknown")
+OG_NAME_LOOKUP(og_otlp_reject_msg, enum og_otlp_reject, reject_msgs, "unknown reason")

@@ -69,10 +69,92 @@ test_wbuf_growable(void)
 	og_wbuf_free(&b);
 }
 
+/* EAL's arguments before the first "--", the program's after it. */
+static void
+test_args_split(void)
+{
+	char *argv[] = { "otlpgate", "-l", "0-1", "--", "--port", "x", "--", "y", NULL };
+	char *app_argv[OG_ARRAY_SIZE(argv)];
+	int app_argc = -1;
+
+	CU_ASSERT_EQUAL(og_args_split(8, argv, app_argv, &app_argc), 3);
+	CU_ASSERT_EQUAL_FATAL(app_argc, 5);
+	CU_ASSERT_STRING_EQUAL(app_argv[0], "otlpgate");
+	CU_ASSERT_STRING_EQUAL(app_argv[1], "--port");
+	CU_ASSERT_STRING_EQUAL(app_argv[2], "x");
+	CU_ASSERT_STRING_EQUAL(app_argv[3], "--"); /* only the first one splits */
+	CU_ASSERT_STRING_EQUAL(app_argv[4], "y");
+	CU_ASSERT_PTR_NULL(app_argv[5]);
+	CU_ASSERT_STRING_EQUAL(argv[3], "--"); /* argv is left as it was */
+
+	/* no "--": everything is EAL's, the program sees only its name */
+	CU_ASSERT_EQUAL(og_args_split(3, argv, app_argv, &app_argc), 3);
+	CU_ASSERT_EQUAL(app_argc, 1);
+	CU_ASSERT_PTR_EQUAL(app_argv[0], argv[0]);
+	CU_ASSERT_PTR_NULL(app_argv[1]);
+
+	/* "--" last: no application arguments */
+	CU_ASSERT_EQUAL(og_args_split(4, argv, app_argv, &app_argc), 3);
+	CU_ASSERT_EQUAL(app_argc, 1);
+	CU_ASSERT_PTR_NULL(app_argv[1]);
+
+	/* "--" first: no EAL arguments but the program name */
+	{
+		char *b[] = { "otlpgen", "--", "-h", NULL };
+
+		CU_ASSERT_EQUAL(og_args_split(3, b, app_argv, &app_argc), 1);
+		CU_ASSERT_EQUAL(app_argc, 2);
+		CU_ASSERT_STRING_EQUAL(app_argv[1], "-h");
+	}
+}
+
+/* Help is asked for only where EAL would otherwise take it. */
+static void
+test_args_help(void)
+{
+	char *a[] = { "otlpgate", "-l", "0", "--help", "--", "-h", NULL };
+	char *b[] = { "otlpgate", "-l", "0", "--", "--help", NULL };
+	char *c[] = { "otlpgate", "-h", NULL };
+	char *app_argv[8];
+	int app_argc, split;
+
+	split = og_args_split(6, a, app_argv, &app_argc);
+	CU_ASSERT_TRUE(og_args_help(split, a));
+	split = og_args_split(5, b, app_argv, &app_argc);
+	CU_ASSERT_FALSE(og_args_help(split, b)); /* the program's own --help */
+	CU_ASSERT_TRUE(og_args_help(2, c));
+	CU_ASSERT_FALSE(og_args_help(1, c)); /* argv[0] is never an option */
+}
+
+enum colour { RED, GREEN, BLUE, COLOUR_MAX };
+
+static const char *const colour_names[COLOUR_MAX] = {
+	[RED] = "red", [BLUE] = "blue", /* GREEN left empty */
+};
+
+static OG_NAME_LOOKUP(colour_name, enum colour, colour_names, "unknown")
+
+	/* Name lookups are bounded on both sides and never return an empty entry. */
+	static void test_name_lookup(void)
+{
+	CU_ASSERT_STRING_EQUAL(og_name_at(colour_names, COLOUR_MAX, RED, "x"), "red");
+	CU_ASSERT_STRING_EQUAL(og_name_at(colour_names, COLOUR_MAX, COLOUR_MAX, "x"), "x");
+	CU_ASSERT_PTR_NULL(og_name_at(colour_names, COLOUR_MAX, 7, NULL));
+	CU_ASSERT_STRING_EQUAL(colour_name(RED), "red");
+	CU_ASSERT_STRING_EQUAL(colour_name(BLUE), "blue");
+	CU_ASSERT_STRING_EQUAL(colour_name(GREEN), "unknown");
+	CU_ASSERT_STRING_EQUAL(colour_name(COLOUR_MAX), "unknown");
+	CU_ASSERT_STRING_EQUAL(colour_name((enum colour) - 1), "unknown");
+	CU_ASSERT_STRING_EQUAL(colour_name((enum colour)1000), "unknown");
+}
+
 static CU_TestInfo common_tests[] = {
 	{ "locate and copy across segments", test_locate_and_copy },
 	{ "fixed write buffer overflows cleanly", test_wbuf_fixed },
 	{ "growable write buffer", test_wbuf_growable },
+	{ "command line split at the first --", test_args_split },
+	{ "help asked for before --", test_args_help },
+	{ "bounded name lookups", test_name_lookup },
 	CU_TEST_INFO_NULL,
 };
 
