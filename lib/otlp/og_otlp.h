@@ -191,7 +191,7 @@ int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t n
  */
 int og_gzip_deflate(const uint8_t *in, size_t len, struct og_wbuf *out, int level);
 
-/* ---- responses (response.c) ------------------------------------------ */
+/* ---- responses (response.c): ours encoded, backends' decoded ---------- */
 
 /**
  * Encode an Export*ServiceResponse. partial_success is present only when
@@ -206,5 +206,31 @@ int og_otlp_response_encode(enum og_otlp_signal sig, enum og_otlp_encoding enc, 
  */
 int og_otlp_status_encode(enum og_otlp_encoding enc, int32_t code, const char *msg,
 			  struct og_wbuf *out);
+
+/**
+ * Decode a backend's Export{Trace,Metrics,Logs}ServiceResponse: its
+ * partial_success (field 1) holds rejected_spans / rejected_data_points /
+ * rejected_log_records (field 1, int64) and error_message (field 2), the
+ * same numbers for the three signals (opentelemetry-proto,
+ * collector/{trace,metrics,logs}/v1/{trace,metrics,logs}_service.proto). Unknown fields are
+ * skipped; a field seen twice: the last one wins.
+ *
+ * @return OG_OK with @p ps filled (zeros when partial_success is absent), or
+ *   -OG_OTLP_ERR_* (TRUNCATED, VARINT_TOO_LONG, LENGTH_PAST_PARENT,
+ *   BAD_FIELD_NUMBER, BAD_WIRE_TYPE, WRONG_WIRE_TYPE for a known field of
+ *   another wire type) with @p ps zeroed.
+ */
+int og_otlp_response_decode(const uint8_t *body, size_t len, struct og_otlp_partial_success *ps);
+
+/**
+ * Decode a google.rpc.Status {code = 1, message = 2, details = 3} (an error
+ * answer's body, OTLP spec "Failures"). Unknown fields are skipped.
+ *
+ * @param code  receives the code (0 when absent); may be NULL.
+ * @param msg, msg_len  receive the message (not copied; NULL when absent).
+ * @return OG_OK, or -OG_OTLP_ERR_* as og_otlp_response_decode().
+ */
+int og_otlp_status_decode(const uint8_t *body, size_t len, int32_t *code, const uint8_t **msg,
+			  size_t *msg_len);
 
 #endif /* OG_OTLP_H */

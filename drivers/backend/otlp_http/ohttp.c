@@ -330,72 +330,6 @@ gz_begin(struct oh_conn *k)
 
 /* ---- responses ------------------------------------------------------------ */
 
-static int
-pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (unsigned int shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t c = *(*p)++;
-
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if ((c & 0x80) == 0) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/*
- * Field @p want (wire type 2) of the protobuf message [p, end): 0 with
- * *f, *flen set; 1 when absent; -1 when malformed.
- */
-static int
-pb_field_len(const uint8_t *p, const uint8_t *end, uint64_t want, const uint8_t **f, uint64_t *flen,
-	     uint64_t *varint_out, uint64_t want_varint)
-{
-	int found = 1;
-
-	while (p < end) {
-		uint64_t key, v;
-
-		if (pb_varint(&p, end, &key) != 0)
-			return -1;
-		switch (key & 7) {
-		case 0:
-			if (pb_varint(&p, end, &v) != 0)
-				return -1;
-			if ((key >> 3) == want_varint && varint_out != NULL)
-				*varint_out = v;
-			break;
-		case 1:
-			if (end - p < 8)
-				return -1;
-			p += 8;
-			break;
-		case 2:
-			if (pb_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
-				return -1;
-			if ((key >> 3) == want) {
-				*f = p;
-				*flen = v;
-				found = 0;
-			}
-			p += v;
-			break;
-		case 5:
-			if (end - p < 4)
-				return -1;
-			p += 4;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return found;
-}
-
 /* Printable copy of at most OH_MSG_MAX bytes of [p, p+n) into msg. */
 static void
 msg_copy(char *msg, size_t cap, const uint8_t *p, size_t n)
@@ -408,46 +342,32 @@ msg_copy(char *msg, size_t cap, const uint8_t *p, size_t n)
 	msg[i] = '\0';
 }
 
-/*
- * ExportXServiceResponse.partial_success (field 1): rejected_spans /
- * rejected_data_points / rejected_log_records (field 1, int64) and
- * error_message (field 2) — the same numbers for the three signals
- * (opentelemetry-proto, the collector v1 *_service.proto files).
- */
+/* The partial_success of k's 2xx answer (a body we kept only in part: none). */
 static uint64_t
 partial_success(const struct oh_conn *k, char *msg, size_t cap)
 {
-	const uint8_t *ps, *m;
-	uint64_t ps_len, m_len, rejected = 0;
+	struct og_otlp_partial_success ps;
 
 	msg[0] = '\0';
-	if (k->body_trunc ||
-	    pb_field_len(k->body, k->body + k->body_len, 1, &ps, &ps_len, NULL, 0) != 0)
+	if (k->body_trunc || og_otlp_response_decode(k->body, k->body_len, &ps) != OG_OK)
 		return 0;
-	switch (pb_field_len(ps, ps + ps_len, 2, &m, &m_len, &rejected, 1)) {
-	case 0:
-		msg_copy(msg, cap, m, m_len);
-		break;
-	case 1:
-		break;
-	default:
-		return 0;
-	}
-	return (int64_t)rejected < 0 ? 0 : rejected;
+	if (ps.msg != NULL)
+		msg_copy(msg, cap, ps.msg, ps.msg_len);
+	return ps.rejected;
 }
 
-/* The words of a refusal: google.rpc.Status.message (field 2), or the raw body. */
+/* The words of a refusal: google.rpc.Status.message, or the raw body. */
 static void
 refusal_msg(const struct oh_conn *k, char *msg, size_t cap)
 {
 	const uint8_t *m;
-	uint64_t m_len;
+	size_t m_len;
 	const struct og_http_req *r = og_http_resp_msg(&k->rp);
 	int n;
 
 	n = snprintf(msg, cap, "HTTP %u: ", k->rp.status);
 	if (r->ctype == OG_HTTP_CT_PROTOBUF &&
-	    pb_field_len(k->body, k->body + k->body_len, 2, &m, &m_len, NULL, 0) == 0)
+	    og_otlp_status_decode(k->body, k->body_len, NULL, &m, &m_len) == OG_OK && m != NULL)
 		msg_copy(msg + n, cap - (size_t)n, m, m_len);
 	else
 		msg_copy(msg + n, cap - (size_t)n, k->body, k->body_len);
