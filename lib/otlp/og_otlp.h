@@ -191,6 +191,60 @@ int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t n
  */
 int og_gzip_deflate(const uint8_t *in, size_t len, struct og_wbuf *out, int level);
 
+/*
+ * A streaming deflater: one gzip member built over several steps, each
+ * writing into whatever output room the caller has (egress requests are
+ * deflated into mbufs, about 128 KiB of input per poll, so a large batch
+ * never holds the lcore for milliseconds). One per connection.
+ */
+struct og_deflater;
+
+/**
+ * Create a deflater (start-up only): ISA-L's stream state and the working
+ * memory of @p level (0 to 3 as og_gzip_deflate(); level 1: about 360 KiB).
+ * NULL on allocation failure. Then og_deflater_init() before each member.
+ */
+struct og_deflater *og_deflater_create(int level);
+
+/** Free a deflater (NULL is allowed). */
+void og_deflater_free(struct og_deflater *d);
+
+/**
+ * Start a new gzip member (RFC 1952: default header, MTIME 0), dropping
+ * whatever a previous member left; the counters restart at zero.
+ */
+void og_deflater_init(struct og_deflater *d);
+
+/**
+ * Deflate input into [@p out, @p out + @p out_cap). ISA-L keeps what it
+ * cannot write yet: the member is whole only after og_deflater_finish().
+ *
+ * @param in_used  receives the input bytes consumed.
+ * @param out_len  receives the output bytes written.
+ * @return OG_OK when all @p in_len bytes were taken, OG_AGAIN when the
+ *   output room ran out first (call again with more room and the rest of
+ *   the input), -OG_OTLP_ERR_NO_SPACE when ISA-L fails (its state is then
+ *   lost: og_deflater_init() again).
+ */
+int og_deflater_step(struct og_deflater *d, const uint8_t *in, uint32_t in_len, uint32_t *in_used,
+		     uint8_t *out, uint32_t out_cap, uint32_t *out_len);
+
+/**
+ * End the member: write what ISA-L holds, the last block and the trailer
+ * (CRC-32, ISIZE) into [@p out, @p out + @p out_cap).
+ *
+ * @return OG_OK when the member is whole (later calls write nothing),
+ *   OG_AGAIN when more room is needed (call again), -OG_OTLP_ERR_NO_SPACE
+ *   as og_deflater_step().
+ */
+int og_deflater_finish(struct og_deflater *d, uint8_t *out, uint32_t out_cap, uint32_t *out_len);
+
+/** Input bytes taken since og_deflater_init(). */
+uint64_t og_deflater_bytes_in(const struct og_deflater *d);
+
+/** Output bytes written since og_deflater_init(). */
+uint64_t og_deflater_bytes_out(const struct og_deflater *d);
+
 /* ---- responses (response.c): ours encoded, backends' decoded ---------- */
 
 /**

@@ -27,7 +27,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <isa-l/igzip_lib.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -226,47 +225,61 @@ visit_ref(void *ctx, const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* Run the deflater on what it holds; output goes to direct mbufs. */
-static int
-gz_run(struct oh_build *bd, bool end)
+/* Deflater output of @p n bytes written at the end of direct mbuf @p m. */
+static void
+gz_took(struct oh_build *bd, struct rte_mbuf *m, uint32_t n)
 {
-	struct isal_zstream *zs = bd->zs;
-
-	zs->end_of_stream = end;
-	for (;;) {
-		struct rte_mbuf *m;
-		uint8_t *out;
-		uint32_t n;
-
-		if (!end && zs->avail_in == 0)
-			return 0;
-		if (end && zs->internal_state.state == ZSTATE_END)
-			return 0;
-		m = tail_room(bd);
-		if (m == NULL)
-			return -ENOBUFS;
-		out = rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len);
-		zs->next_out = out;
-		zs->avail_out = rte_pktmbuf_tailroom(m);
-		if (isal_deflate(zs) != COMP_OK)
-			return -EIO;
-		n = (uint32_t)(zs->next_out - out);
-		m->data_len = (uint16_t)(m->data_len + n);
-		m->pkt_len = m->data_len;
-		bd->copied += n;
-		bd->len += n;
-	}
+	m->data_len = (uint16_t)(m->data_len + n);
+	m->pkt_len = m->data_len;
+	bd->copied += n;
+	bd->len += n;
 }
 
+/* Deflate a run of received bytes; output goes to direct mbufs. */
 static int
 visit_gz(void *ctx, const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
 {
 	struct oh_build *bd = ctx;
 
 	(void)m;
-	bd->zs->next_in = (uint8_t *)(uintptr_t)p;
-	bd->zs->avail_in = len;
-	return gz_run(bd, false);
+	while (len > 0) {
+		struct rte_mbuf *t = tail_room(bd);
+		uint32_t used, n;
+		int rc;
+
+		if (t == NULL)
+			return -ENOBUFS;
+		rc = og_deflater_step(bd->dfl, p, len, &used,
+				      rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len),
+				      (uint32_t)rte_pktmbuf_tailroom(t), &n);
+		if (rc < 0)
+			return -EIO;
+		gz_took(bd, t, n);
+		p += used;
+		len -= used;
+	}
+	return 0;
+}
+
+/* End the gzip member: what the deflater holds and the trailer. */
+static int
+gz_end(struct oh_build *bd)
+{
+	int rc;
+
+	do {
+		struct rte_mbuf *t = tail_room(bd);
+		uint32_t n;
+
+		if (t == NULL)
+			return -ENOBUFS;
+		rc = og_deflater_finish(bd->dfl, rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len),
+					(uint32_t)rte_pktmbuf_tailroom(t), &n);
+		if (rc < 0)
+			return -EIO;
+		gz_took(bd, t, n);
+	} while (rc == OG_AGAIN);
+	return 0;
 }
 
 /*
@@ -311,19 +324,11 @@ request_head(struct ohttp *o, struct og_batch *b, const struct oh_build *bd, str
 static void
 gz_begin(struct oh_conn *k)
 {
-	struct isal_zstream *zs = k->zs;
-
-	isal_deflate_init(zs);
-	zs->gzip_flag = IGZIP_GZIP;
-	zs->level = 1;
-	zs->level_buf = k->level_buf;
-	zs->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	zs->flush = NO_FLUSH;
-	zs->avail_in = 0;
+	og_deflater_init(k->dfl);
 	rte_pktmbuf_free(k->gz.head);
 	memset(&k->gz, 0, sizeof(k->gz));
 	k->gz.o = k->o;
-	k->gz.zs = zs;
+	k->gz.dfl = k->dfl;
 	k->gz_done = false;
 	k->build_next = 0;
 }
@@ -678,7 +683,7 @@ gz_step(struct oh_conn *k)
 	if (rc == 0 && k->build_next < b->n_recs)
 		return; /* more at the next poll */
 	if (rc == 0)
-		rc = gz_run(&k->gz, true);
+		rc = gz_end(&k->gz);
 	if (rc == 0)
 		rc = request_head(o, b, &k->gz, &k->pending, &k->pending_tail);
 	if (rc == 0) {
@@ -925,9 +930,8 @@ oh_create(struct og_backend *be, const char *rest)
 	for (uint32_t i = 0; o->gzip && i < o->n_conns; i++) {
 		struct oh_conn *k = &o->conns[i];
 
-		k->zs = rte_zmalloc("og_ohttp_zs", sizeof(struct isal_zstream), 0);
-		k->level_buf = rte_malloc("og_ohttp_lvl", ISAL_DEF_LVL1_DEFAULT, 0);
-		if (k->zs == NULL || k->level_buf == NULL)
+		k->dfl = og_deflater_create(1); /* ISA-L level 1 */
+		if (k->dfl == NULL)
 			goto nomem;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -938,8 +942,7 @@ oh_create(struct og_backend *be, const char *rest)
 nomem:
 	for (uint32_t i = 0; i < o->n_conns; i++) {
 		og_http_resp_parser_fini(&o->conns[i].rp);
-		rte_free(o->conns[i].zs);
-		rte_free(o->conns[i].level_buf);
+		og_deflater_free(o->conns[i].dfl);
 	}
 	rte_free(o);
 	return -ENOMEM;
@@ -1032,8 +1035,7 @@ oh_destroy(struct og_backend *be)
 			og_tcp_abort(k->c);
 		conn_release(k);
 		og_http_resp_parser_fini(&k->rp);
-		rte_free(k->zs);
-		rte_free(k->level_buf);
+		og_deflater_free(k->dfl);
 	}
 	/* only after a drain that timed out: these items are lost, and counted so */
 	for (uint32_t i = 0; i < OH_MAX_INFLIGHT; i++)

@@ -8,12 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <isa-l/igzip_lib.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
 #include "og_backend_otlp_http.h"
 #include "og_http.h"
+#include "og_otlp.h"
 #include "og_tcp.h"
 
 extern int og_ohttp_logtype;
@@ -78,7 +78,7 @@ struct oh_build {
 	uint64_t len;
 	uint32_t segs;
 	uint64_t ref, framing, copied;
-	struct isal_zstream *zs;
+	struct og_deflater *dfl; /* compression=gzip: the connection's */
 };
 
 struct oh_conn {
@@ -97,8 +97,7 @@ struct oh_conn {
 	uint32_t build_next; /* compression=none: next record of req's batch to reference */
 	uint64_t built;	     /* body bytes referenced so far */
 	/* compression=gzip: this connection's deflater and its request's output so far */
-	struct isal_zstream *zs;
-	uint8_t *level_buf;
+	struct og_deflater *dfl;
 	struct oh_build gz;
 	bool gz_done;	      /* the compressed request is whole and pending */
 	uint64_t started_us;  /* connect or request start */
