@@ -143,6 +143,40 @@ struct ohttp {
 	struct oh_conn conns[OH_MAX_CONNS];
 };
 
+/* ohttp_req.c: building requests. */
+
+/* Records of k's batch not yet referenced (none) or compressed (gzip). */
+bool oh_building(const struct oh_conn *k);
+/*
+ * The head of batch @p b's request, chained in front of @p bd's body, with
+ * bd->len as Content-Length; *out the head, *tail the chain's last mbuf.
+ * 0, -ENOBUFS (try again later) or -EIO.
+ */
+int oh_request_head(struct ohttp *o, struct og_batch *b, const struct oh_build *bd,
+		    struct rte_mbuf **out, struct rte_mbuf **tail);
+/* A fresh gzip member and an empty output for k's request. */
+void oh_gz_begin(struct oh_conn *k);
+/* Build the next part of k's request (one step: OH_BUILD_SEGS or OH_GZ_STEP_BYTES). */
+void oh_build_step(struct oh_conn *k);
+
+/* ohttp_conn.c: connections, dispatch, answers, breaker, timeouts. */
+
+/* Open -> half-open once the breaker's period is over. */
+void oh_breaker_tick(struct ohttp *o);
+/* Batch @p s leaves the backend with outcome @p out. */
+void oh_slot_complete(struct ohttp *o, struct oh_slot *s, enum og_batch_outcome out,
+		      uint64_t rejected, const char *msg);
+/* The connection is done with its request (completed or to be retried). */
+void oh_conn_release(struct oh_conn *k);
+/* Hand TCP as much of k's pending request as its send space takes. */
+void oh_conn_push(struct oh_conn *k);
+/* Start due batches on idle connections. */
+void oh_dispatch(struct ohttp *o);
+/* Abort connections whose connect or request took longer than timeout_us. */
+void oh_check_timeouts(struct ohttp *o);
+/* Open the connections that are down and due (one while half-open). */
+void oh_reconnect(struct ohttp *o);
+
 /* ohttp_uri.c: parse "//ADDR:PORT[/base][?query]" into @p o (0 or -EINVAL, logged). */
 int oh_uri_parse(struct ohttp *o, const char *rest);
 
