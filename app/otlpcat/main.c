@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "og_otlp.h"
+#include "og_pb.h"
 
 #define DEFAULT_MAX_SIZE (64u << 20)
 #define MAX_RESOURCES	 65536
@@ -303,24 +304,6 @@ one_body(const struct opts *o, const char *name, const uint8_t *wire, size_t wir
 	return status;
 }
 
-/* Protobuf's delimited convention: varint length, then that many bytes. */
-static int
-read_varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
-		uint8_t c = b[(*pos)++];
-
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -423,29 +406,27 @@ main(int argc, char **argv)
 	if (!o.delimited) {
 		t.worst = one_body(&o, o.path, in, in_len, inf, inflate_buf, res, &t);
 	} else {
-		size_t pos = 0;
-		uint64_t n = 0, rec_len;
+		size_t pos = 0, rec_len;
+		const uint8_t *rec;
+		uint64_t n = 0;
 		char name[4200];
+		int rc;
 
-		while (pos < in_len) {
+		while ((rc = og_pb_delimited_next(in, in_len, &pos, &rec, &rec_len)) > 0) {
 			int st;
 
-			if (read_varint(in, in_len, &pos, &rec_len) != 0 ||
-			    rec_len > in_len - pos) {
-				fprintf(stderr,
-					"otlpcat: %s: record %llu: bad or truncated length "
-					"prefix at byte %zu\n",
-					o.path, (unsigned long long)n, pos);
-				t.worst = 2;
-				break;
-			}
 			snprintf(name, sizeof(name), "%s#%llu", o.path, (unsigned long long)n);
-			st = one_body(&o, name, in + pos, (size_t)rec_len, inf, inflate_buf, res,
-				      &t);
+			st = one_body(&o, name, rec, rec_len, inf, inflate_buf, res, &t);
 			if (st > t.worst)
 				t.worst = st;
-			pos += rec_len;
 			n++;
+		}
+		if (rc < 0) {
+			fprintf(stderr,
+				"otlpcat: %s: record %llu: bad or truncated length "
+				"prefix at byte %zu\n",
+				o.path, (unsigned long long)n, pos);
+			t.worst = 2;
 		}
 		if (o.out == OUT_SUMMARY)
 			printf("total: %llu bodies, %llu resources, %llu scopes, %llu items, "

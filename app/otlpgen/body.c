@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "og_otlp.h"
+#include "og_pb.h"
 #include "otlpgen.h"
 
 /* Enough for the largest batch otlpgate sends: one entry per request. */
@@ -174,18 +175,16 @@ gen_body_free(struct gen_body *b)
 static void
 put_varint(struct og_wbuf *w, uint64_t v)
 {
-	while (v >= 0x80) {
-		og_wbuf_putc(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	og_wbuf_putc(w, (uint8_t)v);
+	uint8_t b[OG_PB_VARINT_MAX];
+
+	og_wbuf_put(w, b, og_pb_varint_put(b, v));
 }
 
-/* Protobuf encoding: tag = field << 3 | wire type (2: length-delimited). */
+/* A length-delimited field: tag, length, bytes. */
 static void
 put_bytes(struct og_wbuf *w, uint32_t field, const void *p, size_t n)
 {
-	put_varint(w, (uint64_t)field << 3 | 2);
+	put_varint(w, og_pb_tag(field, OG_PB_WT_LEN));
 	put_varint(w, n);
 	og_wbuf_put(w, p, n);
 }
@@ -199,7 +198,7 @@ put_str(struct og_wbuf *w, uint32_t field, const char *s)
 static void
 put_fixed64(struct og_wbuf *w, uint32_t field, uint64_t v)
 {
-	put_varint(w, (uint64_t)field << 3 | 1);
+	put_varint(w, og_pb_tag(field, OG_PB_WT_I64));
 	for (int i = 0; i < 8; i++)
 		og_wbuf_putc(w, (uint8_t)(v >> (8 * i)));
 }
@@ -275,7 +274,7 @@ gen_body_synth(struct gen_body *b, const struct gen_synth *s, bool gzip)
 		put_bytes(&span, 1, tid, 16);
 		put_bytes(&span, 2, sid, 8);
 		put_str(&span, 5, "otlpgen-span");
-		put_varint(&span, 6 << 3);
+		put_varint(&span, og_pb_tag(6, OG_PB_WT_VARINT));
 		put_varint(&span, 2); /* SPAN_KIND_SERVER */
 		put_fixed64(&span, 7, 1700000000000000000ull + i * 1000ull);
 		put_fixed64(&span, 8, 1700000000000000000ull + i * 1000ull + 500);

@@ -459,3 +459,121 @@ done:
 	free(zs);
 	return ret;
 }
+
+/* ---- streaming deflater ---------------------------------------------------- */
+
+struct og_deflater {
+	struct isal_zstream zs;
+	uint64_t in, out;
+	uint32_t level;
+	uint8_t level_buf[];
+};
+
+struct og_deflater *
+og_deflater_create(int level)
+{
+	struct og_deflater *d;
+
+	if (level < 0)
+		level = 1;
+	if (level > ISAL_DEF_MAX_LEVEL)
+		level = ISAL_DEF_MAX_LEVEL;
+	d = malloc(sizeof(*d) + gz_level_buf_size[level]);
+	if (d == NULL)
+		return NULL;
+	d->level = (uint32_t)level;
+	og_deflater_init(d);
+	return d;
+}
+
+void
+og_deflater_free(struct og_deflater *d)
+{
+	free(d);
+}
+
+void
+og_deflater_init(struct og_deflater *d)
+{
+	struct isal_zstream *zs = &d->zs;
+
+	isal_deflate_init(zs);
+	zs->gzip_flag = IGZIP_GZIP; /* default header (no name, MTIME 0) and trailer */
+	zs->level = d->level;
+	zs->level_buf = d->level_buf;
+	zs->level_buf_size = gz_level_buf_size[d->level];
+	zs->flush = NO_FLUSH;
+	zs->avail_in = 0;
+	d->in = 0;
+	d->out = 0;
+}
+
+/* One isal_deflate() call into [out, out + cap): counts what it did. */
+static int
+dfl_run(struct og_deflater *d, uint8_t *out, uint32_t cap, uint32_t *out_len)
+{
+	struct isal_zstream *zs = &d->zs;
+	uint32_t before = zs->avail_in;
+
+	zs->next_out = out;
+	zs->avail_out = cap;
+	if (isal_deflate(zs) != COMP_OK) {
+		*out_len = 0;
+		return -OG_OTLP_ERR_NO_SPACE;
+	}
+	*out_len = (uint32_t)(zs->next_out - out);
+	d->in += before - zs->avail_in;
+	d->out += *out_len;
+	return OG_OK;
+}
+
+int
+og_deflater_step(struct og_deflater *d, const uint8_t *in, uint32_t in_len, uint32_t *in_used,
+		 uint8_t *out, uint32_t out_cap, uint32_t *out_len)
+{
+	struct isal_zstream *zs = &d->zs;
+	int rc;
+
+	*in_used = 0;
+	*out_len = 0;
+	if (in_len == 0)
+		return OG_OK;
+	zs->end_of_stream = 0;
+	zs->next_in = (uint8_t *)(uintptr_t)in;
+	zs->avail_in = in_len;
+	rc = dfl_run(d, out, out_cap, out_len);
+	*in_used = in_len - zs->avail_in;
+	zs->avail_in = 0; /* the caller passes the rest again */
+	if (rc < 0)
+		return rc;
+	return *in_used == in_len ? OG_OK : OG_AGAIN;
+}
+
+int
+og_deflater_finish(struct og_deflater *d, uint8_t *out, uint32_t out_cap, uint32_t *out_len)
+{
+	struct isal_zstream *zs = &d->zs;
+	int rc;
+
+	*out_len = 0;
+	if (zs->internal_state.state == ZSTATE_END)
+		return OG_OK;
+	zs->end_of_stream = 1;
+	zs->avail_in = 0;
+	rc = dfl_run(d, out, out_cap, out_len);
+	if (rc < 0)
+		return rc;
+	return zs->internal_state.state == ZSTATE_END ? OG_OK : OG_AGAIN;
+}
+
+uint64_t
+og_deflater_bytes_in(const struct og_deflater *d)
+{
+	return d->in;
+}
+
+uint64_t
+og_deflater_bytes_out(const struct og_deflater *d)
+{
+	return d->out;
+}

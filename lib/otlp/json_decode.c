@@ -46,6 +46,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "og_pb.h"
 #include "otlp_json_private.h"
 
 /* A message length slot: 5 bytes, so any length below 2^28 fits. */
@@ -91,31 +92,6 @@ room(struct jdec *d, size_t n)
 	return b->data + b->len;
 }
 
-static inline size_t
-put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
-static inline size_t
-varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 static inline void
 put_le(uint8_t *p, uint64_t v, size_t n)
 {
@@ -126,7 +102,7 @@ put_le(uint8_t *p, uint64_t v, size_t n)
 static inline uint64_t
 tag_of(const struct og_json_field *f, unsigned int wt)
 {
-	return ((uint64_t)f->number << 3) | wt;
+	return og_pb_tag(f->number, wt);
 }
 
 /* ---- strings (RFC 8259 §7) and UTF-8 (RFC 3629 §4) -------------------- */
@@ -711,8 +687,8 @@ put_bytes_field(struct jdec *d, const struct og_json_field *f, const uint8_t *s,
 
 	if (o == NULL)
 		return fail(d, at, OG_OTLP_ERR_NO_SPACE);
-	k = put_varint(o, tag_of(f, 2));
-	k += put_varint(o + k, n);
+	k = og_pb_varint_put(o, tag_of(f, OG_PB_WT_LEN));
+	k += og_pb_varint_put(o + k, n);
 	memcpy(o + k, s, n);
 	d->out->len += k + n;
 	return 0;
@@ -738,8 +714,8 @@ dec_string(struct jdec *d, const struct og_json_field *f, bool force)
 	if (o == NULL)
 		return fail(d, at, OG_OTLP_ERR_NO_SPACE);
 	n = unescape(o + 16, raw, n);
-	k = put_varint(o, tag_of(f, 2));
-	k += put_varint(o + k, n);
+	k = og_pb_varint_put(o, tag_of(f, OG_PB_WT_LEN));
+	k += og_pb_varint_put(o + k, n);
 	memmove(o + k, o + 16, n);
 	d->out->len += k + n;
 	return 0;
@@ -834,8 +810,8 @@ dec_bytes(struct jdec *d, const struct og_json_field *f, bool force)
 		return fail(d, at, OG_OTLP_ERR_JSON_BAD_BASE64);
 	if (dl == 0 && !force)
 		return 0;
-	k = put_varint(o, tag_of(f, 2));
-	k += put_varint(o + k, (uint64_t)dl);
+	k = og_pb_varint_put(o, tag_of(f, OG_PB_WT_LEN));
+	k += og_pb_varint_put(o + k, (uint64_t)dl);
 	memmove(o + k, o + 16, (size_t)dl);
 	d->out->len += k + (size_t)dl;
 	return 0;
@@ -952,14 +928,14 @@ put_int(uint8_t *o, const struct og_json_field *f, uint64_t v)
 	case OG_JT_SINT32: {
 		int32_t s = (int32_t)(uint32_t)v;
 
-		return put_varint(o, (uint32_t)(((uint32_t)s << 1) ^ (uint32_t)(s >> 31)));
+		return og_pb_varint_put(o, (uint32_t)(((uint32_t)s << 1) ^ (uint32_t)(s >> 31)));
 	}
 	case OG_JT_INT32:
 	case OG_JT_ENUM:
 		/* negative int32 is sign-extended to 10 bytes (protobuf encoding) */
-		return put_varint(o, (uint64_t)(int64_t)(int32_t)(uint32_t)v);
+		return og_pb_varint_put(o, (uint64_t)(int64_t)(int32_t)(uint32_t)v);
 	default:
-		return put_varint(o, v);
+		return og_pb_varint_put(o, v);
 	}
 }
 
@@ -1042,7 +1018,7 @@ dec_scalar(struct jdec *d, const struct og_json_field *f, bool force)
 	o = room(d, 2 + 10);
 	if (o == NULL)
 		return fail(d, at, OG_OTLP_ERR_NO_SPACE);
-	k = put_varint(o, tag_of(f, wt));
+	k = og_pb_varint_put(o, tag_of(f, wt));
 	if (f->type == OG_JT_DOUBLE) {
 		put_le(o + k, bits, 8);
 		k += 8;
@@ -1067,7 +1043,7 @@ dec_submessage(struct jdec *d, const struct og_json_field *f, uint32_t *savings)
 	o = room(d, 2 + SLOT_LEN);
 	if (o == NULL)
 		return fail(d, at, OG_OTLP_ERR_NO_SPACE);
-	k = put_varint(o, tag_of(f, 2));
+	k = og_pb_varint_put(o, tag_of(f, OG_PB_WT_LEN));
 	slot = b->len + k;
 	b->len = start = slot + SLOT_LEN;
 	if ((rc = dec_message(d, &og_json_msgs[f->msg], &child)) < 0)
@@ -1082,7 +1058,7 @@ dec_submessage(struct jdec *d, const struct og_json_field *f, uint32_t *savings)
 	o[2] = (uint8_t)((len >> 14) | 0x80);
 	o[3] = (uint8_t)((len >> 21) | 0x80);
 	o[4] = 0;
-	*savings += child + (uint32_t)(SLOT_LEN - varint_len(len));
+	*savings += child + (uint32_t)(SLOT_LEN - og_pb_varint_size(len));
 	return 0;
 }
 
@@ -1108,7 +1084,7 @@ dec_packed(struct jdec *d, const struct og_json_field *f)
 	o = room(d, 3);
 	if (o == NULL)
 		return fail(d, at, OG_OTLP_ERR_NO_SPACE);
-	b->len += put_varint(o, tag_of(f, 2)) + 1;
+	b->len += og_pb_varint_put(o, tag_of(f, OG_PB_WT_LEN)) + 1;
 	start = b->len;
 	for (;;) {
 		const uint8_t *vat = d->p;
@@ -1136,14 +1112,14 @@ dec_packed(struct jdec *d, const struct og_json_field *f)
 	plen = b->len - start;
 	if (plen >= MAX_OUTPUT)
 		return fail(d, at, OG_OTLP_ERR_TOO_LARGE);
-	vl = varint_len(plen);
+	vl = og_pb_varint_size(plen);
 	if (vl > 1) {
 		if (room(d, vl - 1) == NULL)
 			return fail(d, at, OG_OTLP_ERR_NO_SPACE);
 		memmove(b->data + start + vl - 1, b->data + start, plen);
 		b->len += vl - 1;
 	}
-	put_varint(b->data + start - 1, plen);
+	og_pb_varint_put(b->data + start - 1, plen);
 	return 0;
 }
 
@@ -1320,7 +1296,7 @@ compact(uint8_t *buf, size_t start, size_t end)
 				n = r - t0;
 				memmove(buf + w, buf + t0, n);
 				w += n;
-				w += put_varint(buf + w, len);
+				w += og_pb_varint_put(buf + w, len);
 				r += SLOT_LEN;
 				continue;
 			}

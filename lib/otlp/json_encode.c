@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "og_pb.h"
 #include "otlp_json_private.h"
 
 struct jenc {
@@ -51,29 +52,6 @@ fail(struct jenc *e, const uint8_t *at, enum og_otlp_err code)
 }
 
 /* ---- protobuf wire format ---------------------------------------------- */
-
-/*
- * Varint at [p, end): bytes used, 0 when truncated, -1 when longer than 10
- * bytes or over 64 bits.
- */
-static int
-get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (int i = 0; i < 10; i++) {
-		if (p + i >= end)
-			return 0;
-		if (i == 9 && p[i] > 1)
-			return -1;
-		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if (!(p[i] & 0x80)) {
-			*v = r;
-			return i + 1;
-		}
-	}
-	return -1;
-}
 
 /* One field of a message, as read by next_field(). */
 struct pbf {
@@ -94,29 +72,29 @@ next_field(struct jenc *e, const uint8_t **pp, const uint8_t *end, struct pbf *f
 {
 	const uint8_t *p = *pp;
 	uint64_t tag;
-	int n = get_varint(p, end, &tag);
+	int n = og_pb_varint_get(p, end, &tag);
 
 	f->at = p;
 	if (n <= 0)
 		return fail(e, p, n == 0 ? OG_OTLP_ERR_TRUNCATED : OG_OTLP_ERR_VARINT_TOO_LONG);
-	if ((tag >> 3) == 0)
+	if (og_pb_tag_field(tag) == 0)
 		return fail(e, p, OG_OTLP_ERR_BAD_FIELD_NUMBER);
-	if ((tag >> 3) > UINT32_MAX / 2)
+	if (og_pb_tag_field(tag) > UINT32_MAX / 2)
 		return fail(e, p, OG_OTLP_ERR_BAD_FIELD_NUMBER);
-	f->number = (uint32_t)(tag >> 3);
-	f->wt = (unsigned int)(tag & 7);
+	f->number = (uint32_t)og_pb_tag_field(tag);
+	f->wt = og_pb_tag_wt(tag);
 	p += n;
 	switch (f->wt) {
-	case 0:
-		n = get_varint(p, end, &f->v);
+	case OG_PB_WT_VARINT:
+		n = og_pb_varint_get(p, end, &f->v);
 		if (n <= 0)
 			return fail(e, n == 0 ? end : p,
 				    n == 0 ? OG_OTLP_ERR_TRUNCATED : OG_OTLP_ERR_VARINT_TOO_LONG);
 		p += n;
 		break;
-	case 1:
-	case 5: {
-		size_t w = f->wt == 1 ? 8 : 4;
+	case OG_PB_WT_I64:
+	case OG_PB_WT_I32: {
+		size_t w = f->wt == OG_PB_WT_I64 ? 8 : 4;
 
 		if ((size_t)(end - p) < w)
 			return fail(e, end, OG_OTLP_ERR_TRUNCATED);
@@ -126,8 +104,8 @@ next_field(struct jenc *e, const uint8_t **pp, const uint8_t *end, struct pbf *f
 		p += w;
 		break;
 	}
-	case 2:
-		n = get_varint(p, end, &f->v);
+	case OG_PB_WT_LEN:
+		n = og_pb_varint_get(p, end, &f->v);
 		if (n <= 0)
 			return fail(e, n == 0 ? end : p,
 				    n == 0 ? OG_OTLP_ERR_TRUNCATED : OG_OTLP_ERR_VARINT_TOO_LONG);
@@ -150,7 +128,7 @@ fixed_width(const struct og_json_field *sf)
 {
 	unsigned int wt = og_json_wire_type(sf);
 
-	return wt == 1 ? 8 : wt == 5 ? 4 : 0;
+	return wt == OG_PB_WT_I64 ? 8 : wt == OG_PB_WT_I32 ? 4 : 0;
 }
 
 /* Where the occurrences of one schema field are in a message. */
@@ -199,7 +177,7 @@ check_message(struct jenc *e, const uint8_t *p, const uint8_t *end, const struct
 				uint64_t v;
 
 				while (q < qe) {
-					int n = get_varint(q, qe, &v);
+					int n = og_pb_varint_get(q, qe, &v);
 
 					if (n <= 0)
 						return fail(e, q, OG_OTLP_ERR_BAD_PACKED);
@@ -497,7 +475,7 @@ put_packed(struct jenc *e, const struct og_json_field *sf, const struct pbf *f, 
 				v |= (uint64_t)q[i] << (8 * i);
 			q += w;
 		} else
-			q += get_varint(q, qe, &v); /* checked by check_message() */
+			q += og_pb_varint_get(q, qe, &v); /* checked by check_message() */
 		if (!*first_el)
 			putc_(e, ',');
 		*first_el = false;

@@ -191,7 +191,61 @@ int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t n
  */
 int og_gzip_deflate(const uint8_t *in, size_t len, struct og_wbuf *out, int level);
 
-/* ---- responses (response.c) ------------------------------------------ */
+/*
+ * A streaming deflater: one gzip member built over several steps, each
+ * writing into whatever output room the caller has (egress requests are
+ * deflated into mbufs, about 128 KiB of input per poll, so a large batch
+ * never holds the lcore for milliseconds). One per connection.
+ */
+struct og_deflater;
+
+/**
+ * Create a deflater (start-up only): ISA-L's stream state and the working
+ * memory of @p level (0 to 3 as og_gzip_deflate(); level 1: about 360 KiB).
+ * NULL on allocation failure. Then og_deflater_init() before each member.
+ */
+struct og_deflater *og_deflater_create(int level);
+
+/** Free a deflater (NULL is allowed). */
+void og_deflater_free(struct og_deflater *d);
+
+/**
+ * Start a new gzip member (RFC 1952: default header, MTIME 0), dropping
+ * whatever a previous member left; the counters restart at zero.
+ */
+void og_deflater_init(struct og_deflater *d);
+
+/**
+ * Deflate input into [@p out, @p out + @p out_cap). ISA-L keeps what it
+ * cannot write yet: the member is whole only after og_deflater_finish().
+ *
+ * @param in_used  receives the input bytes consumed.
+ * @param out_len  receives the output bytes written.
+ * @return OG_OK when all @p in_len bytes were taken, OG_AGAIN when the
+ *   output room ran out first (call again with more room and the rest of
+ *   the input), -OG_OTLP_ERR_NO_SPACE when ISA-L fails (its state is then
+ *   lost: og_deflater_init() again).
+ */
+int og_deflater_step(struct og_deflater *d, const uint8_t *in, uint32_t in_len, uint32_t *in_used,
+		     uint8_t *out, uint32_t out_cap, uint32_t *out_len);
+
+/**
+ * End the member: write what ISA-L holds, the last block and the trailer
+ * (CRC-32, ISIZE) into [@p out, @p out + @p out_cap).
+ *
+ * @return OG_OK when the member is whole (later calls write nothing),
+ *   OG_AGAIN when more room is needed (call again), -OG_OTLP_ERR_NO_SPACE
+ *   as og_deflater_step().
+ */
+int og_deflater_finish(struct og_deflater *d, uint8_t *out, uint32_t out_cap, uint32_t *out_len);
+
+/** Input bytes taken since og_deflater_init(). */
+uint64_t og_deflater_bytes_in(const struct og_deflater *d);
+
+/** Output bytes written since og_deflater_init(). */
+uint64_t og_deflater_bytes_out(const struct og_deflater *d);
+
+/* ---- responses (response.c): ours encoded, backends' decoded ---------- */
 
 /**
  * Encode an Export*ServiceResponse. partial_success is present only when
@@ -206,5 +260,31 @@ int og_otlp_response_encode(enum og_otlp_signal sig, enum og_otlp_encoding enc, 
  */
 int og_otlp_status_encode(enum og_otlp_encoding enc, int32_t code, const char *msg,
 			  struct og_wbuf *out);
+
+/**
+ * Decode a backend's Export{Trace,Metrics,Logs}ServiceResponse: its
+ * partial_success (field 1) holds rejected_spans / rejected_data_points /
+ * rejected_log_records (field 1, int64) and error_message (field 2), the
+ * same numbers for the three signals (opentelemetry-proto,
+ * collector/{trace,metrics,logs}/v1/{trace,metrics,logs}_service.proto). Unknown fields are
+ * skipped; a field seen twice: the last one wins.
+ *
+ * @return OG_OK with @p ps filled (zeros when partial_success is absent), or
+ *   -OG_OTLP_ERR_* (TRUNCATED, VARINT_TOO_LONG, LENGTH_PAST_PARENT,
+ *   BAD_FIELD_NUMBER, BAD_WIRE_TYPE, WRONG_WIRE_TYPE for a known field of
+ *   another wire type) with @p ps zeroed.
+ */
+int og_otlp_response_decode(const uint8_t *body, size_t len, struct og_otlp_partial_success *ps);
+
+/**
+ * Decode a google.rpc.Status {code = 1, message = 2, details = 3} (an error
+ * answer's body, OTLP spec "Failures"). Unknown fields are skipped.
+ *
+ * @param code  receives the code (0 when absent); may be NULL.
+ * @param msg, msg_len  receive the message (not copied; NULL when absent).
+ * @return OG_OK, or -OG_OTLP_ERR_* as og_otlp_response_decode().
+ */
+int og_otlp_status_decode(const uint8_t *body, size_t len, int32_t *code, const uint8_t **msg,
+			  size_t *msg_len);
 
 #endif /* OG_OTLP_H */

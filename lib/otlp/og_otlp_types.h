@@ -188,4 +188,14 @@ struct og_otlp_attr_iter {
 	uint32_t outer_field;	       /**< 0, or the field holding the message */
 };
 
+/**
+ * What a backend's Export*ServiceResponse says (og_otlp_response_decode()):
+ * its partial_success, zero when absent. The message is not copied.
+ */
+struct og_otlp_partial_success {
+	uint64_t rejected;  /**< rejected_spans/_data_points/_log_records (negative: 0) */
+	const uint8_t *msg; /**< error_message (not NUL-terminated), NULL when absent */
+	size_t msg_len;
+};
+
 #endif /* OG_OTLP_TYPES_H */

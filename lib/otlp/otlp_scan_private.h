@@ -14,15 +14,7 @@
 #include <string.h>
 
 #include "og_otlp.h"
-
-/* Protobuf wire types (encoding guide, "Message Structure"). */
-#define OTLP_WT_VARINT 0
-#define OTLP_WT_I64    1
-#define OTLP_WT_LEN    2
-#define OTLP_WT_I32    5
-
-/* Largest field number protobuf allows (2^29 - 1). */
-#define OTLP_MAX_FIELD 0x1fffffffu
+#include "og_pb.h"
 
 /* Fetch the byte at absolute offset @p pos, moving the cursor forward (or back
  * to the start when @p pos lies before the current segment). -1 past the end. */
@@ -49,8 +41,8 @@ otlp_rd_varint(struct og_otlp_cursor *c, uint64_t *pos, uint64_t end, uint64_t *
 {
 	uint64_t r = 0;
 
-	for (unsigned int i = 0; i < 10; i++) {
-		int b;
+	for (unsigned int i = 0;; i++) {
+		int b, rc;
 
 		if (*pos >= end)
 			return -OG_OTLP_ERR_TRUNCATED;
@@ -58,15 +50,14 @@ otlp_rd_varint(struct og_otlp_cursor *c, uint64_t *pos, uint64_t end, uint64_t *
 		if (b < 0)
 			return -OG_OTLP_ERR_TRUNCATED;
 		(*pos)++;
-		if (i == 9 && b > 1)
+		rc = og_pb_varint_byte(&r, i, (uint8_t)b);
+		if (rc < 0)
 			return -OG_OTLP_ERR_VARINT_TOO_LONG;
-		r |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (b < 0x80) {
+		if (rc > 0) {
 			*v = r;
 			return 0;
 		}
 	}
-	return -OG_OTLP_ERR_VARINT_TOO_LONG;
 }
 
 /* Copy @p n bytes at @p pos (little-endian fixed fields, ids). */
@@ -109,19 +100,19 @@ otlp_rd_field(struct og_otlp_cursor *c, uint64_t *pos, uint64_t end, struct otlp
 	rc = otlp_rd_varint(c, pos, end, &tag);
 	if (rc < 0)
 		return rc;
-	if ((tag >> 3) == 0 || (tag >> 3) > OTLP_MAX_FIELD)
+	if ((tag >> 3) == 0 || (tag >> 3) > OG_PB_MAX_FIELD)
 		return -OG_OTLP_ERR_BAD_FIELD_NUMBER;
 	f->fn = (uint32_t)(tag >> 3);
 	f->wt = (uint32_t)(tag & 7);
 	f->len = 0;
 	f->v = 0;
 	switch (f->wt) {
-	case OTLP_WT_VARINT:
+	case OG_PB_WT_VARINT:
 		f->off = *pos;
 		return otlp_rd_varint(c, pos, end, &f->v);
-	case OTLP_WT_I64:
-	case OTLP_WT_I32: {
-		uint32_t n = f->wt == OTLP_WT_I64 ? 8 : 4;
+	case OG_PB_WT_I64:
+	case OG_PB_WT_I32: {
+		uint32_t n = f->wt == OG_PB_WT_I64 ? 8 : 4;
 
 		f->off = *pos;
 		if (end - *pos < n || otlp_rd_bytes(c, *pos, n, b) < 0)
@@ -131,7 +122,7 @@ otlp_rd_field(struct og_otlp_cursor *c, uint64_t *pos, uint64_t end, struct otlp
 		*pos += n;
 		return 0;
 	}
-	case OTLP_WT_LEN:
+	case OG_PB_WT_LEN:
 		rc = otlp_rd_varint(c, pos, end, &f->len);
 		if (rc < 0)
 			return rc;
@@ -143,33 +134,6 @@ otlp_rd_field(struct og_otlp_cursor *c, uint64_t *pos, uint64_t end, struct otlp
 	default:
 		return -OG_OTLP_ERR_BAD_WIRE_TYPE;
 	}
-}
-
-/* Bytes a varint encoding of @p v takes. */
-static inline uint32_t
-otlp_varint_size(uint64_t v)
-{
-	uint32_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-/* Encode @p v as a varint at @p dst; returns the bytes written. */
-static inline uint32_t
-otlp_put_varint(uint8_t *dst, uint64_t v)
-{
-	uint32_t n = 0;
-
-	while (v >= 0x80) {
-		dst[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	dst[n++] = (uint8_t)v;
-	return n;
 }
 
 #endif /* OTLP_SCAN_PRIVATE_H */

@@ -14,6 +14,9 @@
  * formed sequence (RFC 3629 section 4) becomes U+FFFD.
  *
  * Off the hot path: one answer per request, written into an og_wbuf.
+ *
+ * The decoders read what a backend answers us (the otlp-http backend): its
+ * partial_success, or the google.rpc.Status of a refusal.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,6 +26,7 @@
 #include <pb_encode.h>
 
 #include "og_otlp.h"
+#include "og_pb.h"
 
 #include "proto/google_rpc_status.pb.h"
 #include "proto/otlp_logs_service.pb.h"
@@ -308,4 +312,149 @@ og_otlp_status_encode(enum og_otlp_encoding enc, int32_t code, const char *msg, 
 	}
 	og_wbuf_putc(out, '}');
 	return json_finish(out, start);
+}
+
+/* ---- decoding a backend's answer ---------------------------------------- */
+
+/* One field of a contiguous message. */
+struct rsp_field {
+	uint64_t fn;
+	uint32_t wt;
+	uint64_t v;	     /* VARINT value, or LEN length */
+	const uint8_t *data; /* LEN bytes */
+};
+
+/*
+ * Read the field at *pp before @p end and advance past it (Protocol Buffers,
+ * "Encoding": "Message Structure"). @return 0 or a negated OG_OTLP_ERR_*.
+ */
+static int
+rsp_next(const uint8_t **pp, const uint8_t *end, struct rsp_field *f)
+{
+	const uint8_t *p = *pp;
+	uint64_t tag;
+	int n = og_pb_varint_get(p, end, &tag);
+
+	if (n <= 0)
+		return n == 0 ? -OG_OTLP_ERR_TRUNCATED : -OG_OTLP_ERR_VARINT_TOO_LONG;
+	p += n;
+	f->fn = og_pb_tag_field(tag);
+	f->wt = og_pb_tag_wt(tag);
+	f->v = 0;
+	f->data = NULL;
+	if (f->fn == 0 || f->fn > OG_PB_MAX_FIELD)
+		return -OG_OTLP_ERR_BAD_FIELD_NUMBER;
+	switch (f->wt) {
+	case OG_PB_WT_VARINT:
+	case OG_PB_WT_LEN:
+		n = og_pb_varint_get(p, end, &f->v);
+		if (n <= 0)
+			return n == 0 ? -OG_OTLP_ERR_TRUNCATED : -OG_OTLP_ERR_VARINT_TOO_LONG;
+		p += n;
+		if (f->wt == OG_PB_WT_LEN) {
+			if (f->v > (uint64_t)(end - p))
+				return -OG_OTLP_ERR_LENGTH_PAST_PARENT;
+			f->data = p;
+			p += f->v;
+		}
+		break;
+	case OG_PB_WT_I64:
+	case OG_PB_WT_I32: {
+		size_t w = f->wt == OG_PB_WT_I64 ? 8 : 4;
+
+		if ((size_t)(end - p) < w)
+			return -OG_OTLP_ERR_TRUNCATED;
+		p += w;
+		break;
+	}
+	default:
+		return -OG_OTLP_ERR_BAD_WIRE_TYPE;
+	}
+	*pp = p;
+	return 0;
+}
+
+/* ExportXServiceResponse.partial_success, the same for the three signals. */
+static int
+partial_decode(const uint8_t *p, const uint8_t *end, struct og_otlp_partial_success *ps)
+{
+	while (p < end) {
+		struct rsp_field f;
+		int rc = rsp_next(&p, end, &f);
+
+		if (rc < 0)
+			return rc;
+		if (f.fn == 1) { /* rejected_{spans,data_points,log_records}: int64 */
+			if (f.wt != OG_PB_WT_VARINT)
+				return -OG_OTLP_ERR_WRONG_WIRE_TYPE;
+			/* a negative count (a backend's bug) rejects nothing */
+			ps->rejected = (int64_t)f.v < 0 ? 0 : f.v;
+		} else if (f.fn == 2) { /* error_message */
+			if (f.wt != OG_PB_WT_LEN)
+				return -OG_OTLP_ERR_WRONG_WIRE_TYPE;
+			ps->msg = f.data;
+			ps->msg_len = (size_t)f.v;
+		}
+	}
+	return OG_OK;
+}
+
+int
+og_otlp_response_decode(const uint8_t *body, size_t len, struct og_otlp_partial_success *ps)
+{
+	const uint8_t *p = body, *end = body + len;
+	int rc = OG_OK;
+
+	memset(ps, 0, sizeof(*ps));
+	while (p < end && rc == OG_OK) {
+		struct rsp_field f;
+
+		rc = rsp_next(&p, end, &f);
+		if (rc < 0 || f.fn != 1)
+			continue;
+		if (f.wt != OG_PB_WT_LEN) {
+			rc = -OG_OTLP_ERR_WRONG_WIRE_TYPE;
+			continue;
+		}
+		/* a repeated singular field: the last one wins, as before */
+		memset(ps, 0, sizeof(*ps));
+		rc = partial_decode(f.data, f.data + f.v, ps);
+	}
+	if (rc < 0)
+		memset(ps, 0, sizeof(*ps));
+	return rc;
+}
+
+int
+og_otlp_status_decode(const uint8_t *body, size_t len, int32_t *code, const uint8_t **msg,
+		      size_t *msg_len)
+{
+	const uint8_t *p = body, *end = body + len;
+	int32_t c = 0;
+
+	*msg = NULL;
+	*msg_len = 0;
+	while (p < end) {
+		struct rsp_field f;
+		int rc = rsp_next(&p, end, &f);
+
+		if (rc < 0) {
+			*msg = NULL;
+			*msg_len = 0;
+			return rc;
+		}
+		if (f.fn == 1 && f.wt == OG_PB_WT_VARINT) {
+			c = (int32_t)f.v; /* int32: the low 32 bits */
+		} else if (f.fn == 2 && f.wt == OG_PB_WT_LEN) {
+			*msg = f.data;
+			*msg_len = (size_t)f.v;
+		} else if (f.fn <= 2) {
+			*msg = NULL;
+			*msg_len = 0;
+			return -OG_OTLP_ERR_WRONG_WIRE_TYPE;
+		}
+	}
+	if (code != NULL)
+		*code = c;
+	return OG_OK;
 }

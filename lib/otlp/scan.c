@@ -274,22 +274,19 @@ static int __attribute__((noinline)) sc_varint_slow(struct scanner *sc, uint64_t
 {
 	uint64_t r = 0;
 
-	for (unsigned int i = 0; i < 10; i++) {
-		uint8_t b;
+	for (unsigned int i = 0;; i++) {
+		int rc;
 
 		if (sc_abs(sc, sc->p) >= limit)
 			return -OG_OTLP_ERR_TRUNCATED;
-		b = sc_byte(sc);
-		/* the 10th byte holds bit 63 only */
-		if (i == 9 && b > 1)
+		rc = og_pb_varint_byte(&r, i, sc_byte(sc));
+		if (rc < 0)
 			return -OG_OTLP_ERR_VARINT_TOO_LONG;
-		r |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (b < 0x80) {
+		if (rc > 0) {
 			*v = r;
 			return 0;
 		}
 	}
-	return -OG_OTLP_ERR_VARINT_TOO_LONG;
 }
 
 /* Advance @p n bytes known to lie inside the body. */
@@ -448,8 +445,9 @@ sc_role_enter(struct scanner *sc, uint32_t r, uint64_t tag_off, uint64_t start, 
 	return 0;
 }
 
-#define WT_VALID \
-	((1u << OTLP_WT_VARINT) | (1u << OTLP_WT_I64) | (1u << OTLP_WT_LEN) | (1u << OTLP_WT_I32))
+#define WT_VALID                                                                 \
+	((1u << OG_PB_WT_VARINT) | (1u << OG_PB_WT_I64) | (1u << OG_PB_WT_LEN) | \
+	 (1u << OG_PB_WT_I32))
 
 static int
 sc_run(struct scanner *sc, uint32_t type, uint64_t end)
@@ -536,7 +534,7 @@ sc_run(struct scanner *sc, uint32_t type, uint64_t end)
 		}
 
 		switch (wt) {
-		case OTLP_WT_VARINT:
+		case OG_PB_WT_VARINT:
 			/* the value is not needed: find its end */
 			if (og_likely(p < pe && p[0] < 0x80)) {
 				p++;
@@ -561,9 +559,9 @@ sc_run(struct scanner *sc, uint32_t type, uint64_t end)
 										  : tag_off);
 			LOAD();
 			break;
-		case OTLP_WT_I64:
-		case OTLP_WT_I32: {
-			uint64_t n = wt == OTLP_WT_I64 ? 8 : 4;
+		case OG_PB_WT_I64:
+		case OG_PB_WT_I32: {
+			uint64_t n = wt == OG_PB_WT_I64 ? 8 : 4;
 
 			if (og_likely((uint64_t)(pe - p) >= n)) {
 				p += n;
@@ -576,7 +574,7 @@ sc_run(struct scanner *sc, uint32_t type, uint64_t end)
 			LOAD();
 			break;
 		}
-		default: /* OTLP_WT_LEN */
+		default: /* OG_PB_WT_LEN */
 			if (og_likely(p < pe && p[0] < 0x80)) {
 				len = p[0];
 				p++;
@@ -737,7 +735,7 @@ pc_lit(struct pieces *pc, uint8_t tag, uint64_t len)
 	p->r.off = 0;
 	p->r.len = 0;
 	p->lit[0] = tag;
-	p->lit_len = (uint8_t)(1 + otlp_put_varint(&p->lit[1], len));
+	p->lit_len = (uint8_t)(1 + og_pb_varint_put(&p->lit[1], len));
 	return 0;
 }
 
@@ -748,7 +746,7 @@ pc_scope_body(struct og_otlp_cursor *cur, struct og_otlp_range scope, uint64_t *
 	uint64_t pos = scope.off, end = (uint64_t)scope.off + scope.len;
 	struct otlp_field f;
 
-	if (otlp_rd_field(cur, &pos, end, &f) < 0 || f.fn != 2 || f.wt != OTLP_WT_LEN ||
+	if (otlp_rd_field(cur, &pos, end, &f) < 0 || f.fn != 2 || f.wt != OG_PB_WT_LEN ||
 	    f.off + f.len != end)
 		return -EIO;
 	*body_off = f.off;
@@ -797,7 +795,7 @@ og_otlp_resource_pieces(const struct og_otlp_scan *s, const struct og_seg *segs,
 		if (removed > body_len)
 			return -EIO;
 		new_len = body_len - removed;
-		new_body -= scope.len - (1 + otlp_varint_size(new_len) + new_len);
+		new_body -= scope.len - (1 + og_pb_varint_size(new_len) + new_len);
 	}
 
 	/* Pass 2: framing, then the bytes between the removed items. */

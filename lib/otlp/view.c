@@ -53,9 +53,9 @@ parse_status(struct og_otlp_cursor *c, const struct otlp_field *st, struct og_ot
 
 		if (rc < 0)
 			return rc;
-		if (f.fn == 2 && f.wt == OTLP_WT_LEN)
+		if (f.fn == 2 && f.wt == OG_PB_WT_LEN)
 			v->status_message = field_range(&f);
-		else if (f.fn == 3 && f.wt == OTLP_WT_VARINT)
+		else if (f.fn == 3 && f.wt == OG_PB_WT_VARINT)
 			v->status_code = (uint32_t)f.v;
 	}
 	return 0;
@@ -73,29 +73,29 @@ parse_span(struct og_otlp_cursor *c, const struct otlp_field *sp, struct og_otlp
 		if (rc < 0)
 			break;
 		switch (f.fn << 3 | f.wt) {
-		case 1 << 3 | OTLP_WT_LEN:
+		case 1 << 3 | OG_PB_WT_LEN:
 			rc = copy_id(c, &f, v->trace_id, sizeof(v->trace_id), &v->trace_id_len);
 			break;
-		case 2 << 3 | OTLP_WT_LEN:
+		case 2 << 3 | OG_PB_WT_LEN:
 			rc = copy_id(c, &f, v->span_id, sizeof(v->span_id), &v->span_id_len);
 			break;
-		case 4 << 3 | OTLP_WT_LEN:
+		case 4 << 3 | OG_PB_WT_LEN:
 			rc = copy_id(c, &f, v->parent_span_id, sizeof(v->parent_span_id),
 				     &v->parent_span_id_len);
 			break;
-		case 5 << 3 | OTLP_WT_LEN:
+		case 5 << 3 | OG_PB_WT_LEN:
 			v->name = field_range(&f);
 			break;
-		case 6 << 3 | OTLP_WT_VARINT:
+		case 6 << 3 | OG_PB_WT_VARINT:
 			v->kind = (uint32_t)f.v;
 			break;
-		case 7 << 3 | OTLP_WT_I64:
+		case 7 << 3 | OG_PB_WT_I64:
 			v->start_time_unix_nano = f.v;
 			break;
-		case 8 << 3 | OTLP_WT_I64:
+		case 8 << 3 | OG_PB_WT_I64:
 			v->end_time_unix_nano = f.v;
 			break;
-		case 15 << 3 | OTLP_WT_LEN: /* repeated occurrences merge */
+		case 15 << 3 | OG_PB_WT_LEN: /* repeated occurrences merge */
 			rc = parse_status(c, &f, v);
 			break;
 		default:
@@ -144,7 +144,7 @@ og_otlp_span_iter_next(struct og_otlp_span_iter *it, struct og_otlp_span_view *v
 			rc = otlp_rd_field(&it->cur, &it->pos, it->scope_end, &f);
 			if (rc < 0)
 				return rc;
-			if (f.fn == 2 && f.wt == OTLP_WT_LEN) {
+			if (f.fn == 2 && f.wt == OG_PB_WT_LEN) {
 				memset(v, 0, sizeof(*v));
 				v->span = field_range(&f);
 				v->resource = it->resource;
@@ -162,7 +162,7 @@ og_otlp_span_iter_next(struct og_otlp_span_iter *it, struct og_otlp_span_view *v
 			rc = otlp_rd_field(&it->cur, &it->pos, it->res_end, &f);
 			if (rc < 0)
 				return rc;
-			if (f.fn == 2 && f.wt == OTLP_WT_LEN) {
+			if (f.fn == 2 && f.wt == OG_PB_WT_LEN) {
 				it->pos = f.off;
 				it->scope_end = f.off + f.len;
 				it->level = 2;
@@ -174,7 +174,7 @@ og_otlp_span_iter_next(struct og_otlp_span_iter *it, struct og_otlp_span_view *v
 			rc = otlp_rd_field(&it->cur, &it->pos, it->body_end, &f);
 			if (rc < 0)
 				return rc;
-			if (f.fn == 1 && f.wt == OTLP_WT_LEN) {
+			if (f.fn == 1 && f.wt == OG_PB_WT_LEN) {
 				it->pos = f.off;
 				it->res_end = f.off + f.len;
 				it->resource++;
@@ -230,31 +230,31 @@ parse_anyvalue(struct og_otlp_cursor *c, const struct otlp_field *av, struct og_
 		if (rc < 0)
 			return rc;
 		switch (f.fn << 3 | f.wt) {
-		case 1 << 3 | OTLP_WT_LEN:
+		case 1 << 3 | OG_PB_WT_LEN:
 			a->type = OG_OTLP_VAL_STRING;
 			a->v.r = field_range(&f);
 			break;
-		case 2 << 3 | OTLP_WT_VARINT:
+		case 2 << 3 | OG_PB_WT_VARINT:
 			a->type = OG_OTLP_VAL_BOOL;
 			a->v.b = f.v != 0;
 			break;
-		case 3 << 3 | OTLP_WT_VARINT:
+		case 3 << 3 | OG_PB_WT_VARINT:
 			a->type = OG_OTLP_VAL_INT;
 			a->v.i = (int64_t)f.v;
 			break;
-		case 4 << 3 | OTLP_WT_I64:
+		case 4 << 3 | OG_PB_WT_I64:
 			a->type = OG_OTLP_VAL_DOUBLE;
 			memcpy(&a->v.d, &f.v, sizeof(a->v.d));
 			break;
-		case 5 << 3 | OTLP_WT_LEN:
+		case 5 << 3 | OG_PB_WT_LEN:
 			a->type = OG_OTLP_VAL_ARRAY;
 			a->v.r = field_range(&f);
 			break;
-		case 6 << 3 | OTLP_WT_LEN:
+		case 6 << 3 | OG_PB_WT_LEN:
 			a->type = OG_OTLP_VAL_KVLIST;
 			a->v.r = field_range(&f);
 			break;
-		case 7 << 3 | OTLP_WT_LEN:
+		case 7 << 3 | OG_PB_WT_LEN:
 			a->type = OG_OTLP_VAL_BYTES;
 			a->v.r = field_range(&f);
 			break;
@@ -278,9 +278,9 @@ parse_kv(struct og_otlp_cursor *c, const struct otlp_field *kv, struct og_otlp_a
 
 		if (rc < 0)
 			return rc;
-		if (f.fn == 1 && f.wt == OTLP_WT_LEN)
+		if (f.fn == 1 && f.wt == OG_PB_WT_LEN)
 			a->key = field_range(&f);
-		else if (f.fn == 2 && f.wt == OTLP_WT_LEN) {
+		else if (f.fn == 2 && f.wt == OG_PB_WT_LEN) {
 			rc = parse_anyvalue(c, &f, a);
 			if (rc < 0)
 				return rc;
@@ -303,7 +303,7 @@ og_otlp_attr_iter_next(struct og_otlp_attr_iter *it, struct og_otlp_attr *a)
 			rc = otlp_rd_field(&it->cur, &it->outer_pos, it->outer_end, &f);
 			if (rc < 0)
 				return rc;
-			if (f.fn == it->outer_field && f.wt == OTLP_WT_LEN) {
+			if (f.fn == it->outer_field && f.wt == OG_PB_WT_LEN) {
 				it->pos = f.off;
 				it->end = f.off + f.len;
 			}
@@ -312,7 +312,7 @@ og_otlp_attr_iter_next(struct og_otlp_attr_iter *it, struct og_otlp_attr *a)
 		rc = otlp_rd_field(&it->cur, &it->pos, it->end, &f);
 		if (rc < 0)
 			return rc;
-		if (f.fn == it->field && f.wt == OTLP_WT_LEN) {
+		if (f.fn == it->field && f.wt == OG_PB_WT_LEN) {
 			rc = parse_kv(&it->cur, &f, a);
 			return rc < 0 ? rc : 1;
 		}

@@ -15,6 +15,7 @@
 
 #include "og_backend_file.h"
 #include "og_backend_null.h"
+#include "og_pb.h"
 #include "og_pipe_test.h"
 
 static char dir[64];
@@ -96,24 +97,6 @@ send_sample(struct og_batcher *bt, const char *name, enum og_otlp_signal sig, bo
 	pt_check_invariant(n_backends);
 }
 
-/* Varint of the delimited convention; -1 when malformed. */
-static int
-get_varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
-		uint8_t c = b[(*pos)++];
-
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 struct readback {
 	struct og_wbuf bytes; /* batch bodies (JSON: transcoded back) concatenated */
 	uint64_t items;
@@ -179,12 +162,12 @@ read_back(enum og_otlp_signal sig, bool json, unsigned int first, struct readbac
 				og_wbuf_free(&pb);
 				pos = (size_t)(nl - buf) + 1;
 			} else {
-				uint64_t n_body = 0;
+				const uint8_t *body = NULL;
+				size_t n_body = 0;
 
-				CU_ASSERT_EQUAL_FATAL(get_varint(buf, len, &pos, &n_body), 0);
-				CU_ASSERT_FATAL(n_body <= len - pos);
-				scan_batch(sig, buf + pos, n_body, rb);
-				pos += n_body;
+				CU_ASSERT_EQUAL_FATAL(
+					og_pb_delimited_next(buf, len, &pos, &body, &n_body), 1);
+				scan_batch(sig, body, n_body, rb);
 			}
 		}
 		free(buf);

@@ -2,7 +2,8 @@
 /*
  * gzip inflate/deflate (lib/otlp/gzip.c): real client bodies across every
  * segmentation, the inflated-size limit, zip bombs, RFC 1952 header and
- * trailer rules, concatenated members, corruption and truncation.
+ * trailer rules, concatenated members, corruption and truncation; the
+ * streaming deflater over several steps.
  */
 #include <string.h>
 
@@ -636,6 +637,116 @@ test_deflate_fixed(void)
 	CU_ASSERT_TRUE(b.overflow);
 }
 
+/*
+ * Feed @p len bytes to @p d in steps of @p step input bytes, writing into
+ * output windows of @p room bytes at a time (as the egress driver writes
+ * into mbufs' tail room), then finish; the member is appended to @p gz.
+ */
+static void
+deflate_stepwise(struct og_deflater *d, const uint8_t *in, size_t len, size_t step, uint32_t room,
+		 struct og_wbuf *gz, unsigned int *agains)
+{
+	size_t start = gz->len;
+	int rc;
+
+	og_deflater_init(d);
+	for (size_t off = 0; off < len; off += step) {
+		const uint8_t *p = in + off;
+		uint32_t left = (uint32_t)OG_MIN(step, len - off);
+
+		while (left > 0) {
+			uint32_t used, n;
+
+			CU_ASSERT_FATAL(og_wbuf_reserve(gz, room));
+			rc = og_deflater_step(d, p, left, &used, gz->data + gz->len, room, &n);
+			CU_ASSERT_FATAL(rc == OG_OK || rc == OG_AGAIN);
+			CU_ASSERT_FATAL(n <= room && used <= left);
+			CU_ASSERT_FATAL(rc == OG_AGAIN || used == left);
+			*agains += rc == OG_AGAIN;
+			gz->len += n;
+			p += used;
+			left -= used;
+		}
+	}
+	do {
+		uint32_t n;
+
+		CU_ASSERT_FATAL(og_wbuf_reserve(gz, room));
+		rc = og_deflater_finish(d, gz->data + gz->len, room, &n);
+		CU_ASSERT_FATAL(rc == OG_OK || rc == OG_AGAIN);
+		*agains += rc == OG_AGAIN;
+		gz->len += n;
+	} while (rc == OG_AGAIN);
+	CU_ASSERT_EQUAL(og_deflater_bytes_in(d), len);
+	CU_ASSERT_EQUAL(og_deflater_bytes_out(d), gz->len - start);
+}
+
+/*
+ * The streaming deflater: a member built over several steps of 128 KiB of
+ * input (the egress step), into 2 KiB and 64-byte windows, inflates back to
+ * the input; a deflater is reused for a second member (concatenated: one
+ * body), and a finished member takes no more output.
+ */
+static void
+test_deflater_steps(void)
+{
+	const size_t len = 3u << 20;
+	uint8_t *data = malloc(len);
+	struct og_deflater *d = og_deflater_create(1);
+	unsigned int agains = 0;
+	struct og_wbuf gz;
+	uint32_t x = 7, n = 1;
+	uint8_t spare[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	/* compressible but not trivial: words in a pseudo-random order */
+	for (size_t i = 0; i < len;) {
+		static const char *const words[] = { "span ", "http.route ",   "/checkout ",
+						     "200 ",  "service.name ", "\n" };
+		const char *w;
+
+		x = x * 1103515245u + 12345u;
+		w = words[(x >> 16) % OG_ARRAY_SIZE(words)];
+		for (; *w != 0 && i < len; w++)
+			data[i++] = (uint8_t)*w;
+	}
+	og_wbuf_init_growable(&gz);
+	deflate_stepwise(d, data, len, 128u << 10, 2048, &gz, &agains);
+	CU_ASSERT(agains > 0); /* the output windows filled up along the way */
+	CU_ASSERT(gz.len < len / 2);
+	CU_ASSERT_TRUE(inflates_to(gz.data, gz.len, 0, data, len));
+	CU_ASSERT_TRUE(inflates_to(gz.data, gz.len, 1448, data, len));
+	/* whole: later calls write nothing */
+	CU_ASSERT_EQUAL(og_deflater_finish(d, spare, sizeof(spare), &n), OG_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	og_wbuf_free(&gz);
+
+	/* tiny windows and odd steps; two members from one deflater */
+	og_wbuf_init_growable(&gz);
+	deflate_stepwise(d, data, 200000, 7777, 64, &gz, &agains);
+	deflate_stepwise(d, data + 5, 1000, 1000, 64, &gz, &agains);
+	{
+		uint8_t *both = malloc(201000);
+
+		memcpy(both, data, 200000);
+		memcpy(both + 200000, data + 5, 1000);
+		CU_ASSERT_TRUE(inflates_to(gz.data, gz.len, 0, both, 201000));
+		free(both);
+	}
+	og_wbuf_free(&gz);
+
+	/* an empty member */
+	og_wbuf_init_growable(&gz);
+	deflate_stepwise(d, data, 0, 1, 64, &gz, &agains);
+	CU_ASSERT_TRUE(inflates_to(gz.data, gz.len, 0, data, 0));
+	og_wbuf_free(&gz);
+
+	og_deflater_free(d);
+	og_deflater_free(NULL);
+	free(data);
+}
+
 static CU_TestInfo gzip_tests[] = {
 	{ "samples: one, 1448, 7 and 1-byte segments", test_samples },
 	{ "samples: every split into two segments", test_samples_two_segments },
@@ -652,6 +763,7 @@ static CU_TestInfo gzip_tests[] = {
 	{ "empty input", test_empty },
 	{ "deflate -> inflate round trip", test_round_trip },
 	{ "deflate into a fixed buffer", test_deflate_fixed },
+	{ "streaming deflater: a member over several steps", test_deflater_steps },
 	CU_TEST_INFO_NULL,
 };
 

@@ -3,7 +3,9 @@
  * Tests of the response and status encoders (lib/otlp/response.c): every
  * signal x encoding x (nothing rejected / some rejected), protobuf outputs
  * decoded back with nanopb, JSON outputs compared byte for byte, string
- * escaping and UTF-8 repair, and fixed buffers that are too small.
+ * escaping and UTF-8 repair, and fixed buffers that are too small; the
+ * decoders of a backend's answer (partial_success, google.rpc.Status): valid,
+ * empty, truncated, wrong wire types, unknown fields skipped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +383,156 @@ test_bad_arguments(void)
 	og_wbuf_free(&b);
 }
 
+/* ---- decoders of a backend's answer -------------------------------------- */
+
+static void
+test_decode_valid(void)
+{
+	for (int sig = 0; sig < OG_OTLP_SIGNAL_MAX; sig++) {
+		struct og_otlp_partial_success ps;
+		struct og_wbuf b;
+
+		og_wbuf_init_growable(&b);
+		CU_ASSERT_EQUAL_FATAL(og_otlp_response_encode((enum og_otlp_signal)sig,
+							      OG_OTLP_ENC_PROTO, 300, "too old",
+							      &b),
+				      0);
+		CU_ASSERT_EQUAL(og_otlp_response_decode(b.data, b.len, &ps), OG_OK);
+		CU_ASSERT_EQUAL(ps.rejected, 300);
+		CU_ASSERT_EQUAL(ps.msg_len, 7);
+		CU_ASSERT(ps.msg != NULL && memcmp(ps.msg, "too old", 7) == 0);
+		og_wbuf_free(&b);
+	}
+}
+
+static void
+test_decode_empty(void)
+{
+	/* {} and an empty partial_success {1: {}} */
+	static const uint8_t empty_ps[] = { 0x0a, 0x00 };
+	struct og_otlp_partial_success ps;
+	struct og_wbuf b;
+
+	CU_ASSERT_EQUAL(og_otlp_response_decode(empty_ps, 0, &ps), OG_OK);
+	CU_ASSERT_EQUAL(ps.rejected, 0);
+	CU_ASSERT_PTR_NULL(ps.msg);
+	CU_ASSERT_EQUAL(og_otlp_response_decode(empty_ps, sizeof(empty_ps), &ps), OG_OK);
+	CU_ASSERT_EQUAL(ps.rejected, 0);
+	CU_ASSERT_PTR_NULL(ps.msg);
+	/* nothing rejected: what we encode ourselves has no partial_success */
+	og_wbuf_init_growable(&b);
+	CU_ASSERT_EQUAL_FATAL(og_otlp_response_encode(OG_OTLP_LOGS, OG_OTLP_ENC_PROTO, 0, NULL, &b),
+			      0);
+	CU_ASSERT_EQUAL(og_otlp_response_decode(b.data, b.len, &ps), OG_OK);
+	CU_ASSERT_EQUAL(ps.rejected, 0);
+	og_wbuf_free(&b);
+}
+
+static void
+test_decode_truncated(void)
+{
+	struct og_otlp_partial_success ps;
+	struct og_wbuf b;
+
+	og_wbuf_init_growable(&b);
+	CU_ASSERT_EQUAL_FATAL(og_otlp_response_encode(OG_OTLP_TRACES, OG_OTLP_ENC_PROTO, 1u << 20,
+						      "some spans were rejected", &b),
+			      0);
+	/* the body is one field: every cut inside it is an error, and says nothing */
+	for (size_t n = 1; n < b.len; n++) {
+		memset(&ps, 0xff, sizeof(ps));
+		CU_ASSERT(og_otlp_response_decode(b.data, n, &ps) < 0);
+		CU_ASSERT_EQUAL(ps.rejected, 0);
+		CU_ASSERT_PTR_NULL(ps.msg);
+	}
+	og_wbuf_free(&b);
+	/* a varint of 11 bytes */
+	{
+		static const uint8_t longv[] = { 0x0a, 0x0b, 0x08, 0xff, 0xff, 0xff, 0xff,
+						 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+		static const uint8_t tenth[] = { 0x0a, 0x0b, 0x08, 0xff, 0xff, 0xff, 0xff,
+						 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 };
+
+		CU_ASSERT_EQUAL(og_otlp_response_decode(longv, sizeof(longv), &ps), OG_OK);
+		CU_ASSERT_EQUAL(ps.rejected, 0); /* -1: a backend's bug rejects nothing */
+		CU_ASSERT_EQUAL(og_otlp_response_decode(tenth, sizeof(tenth), &ps),
+				-OG_OTLP_ERR_VARINT_TOO_LONG);
+	}
+}
+
+static void
+test_decode_wrong_wire_type(void)
+{
+	static const uint8_t outer_varint[] = { 0x08, 0x05 };		     /* 1: 5 */
+	static const uint8_t count_len[] = { 0x0a, 0x03, 0x0a, 0x01, 0x35 }; /* 1: {1: "5"} */
+	static const uint8_t msg_varint[] = { 0x0a, 0x02, 0x10, 0x01 };	     /* 1: {2: 1} */
+	static const uint8_t group[] = { 0x0b };			     /* wire type 3 */
+	struct og_otlp_partial_success ps;
+
+	CU_ASSERT_EQUAL(og_otlp_response_decode(outer_varint, sizeof(outer_varint), &ps),
+			-OG_OTLP_ERR_WRONG_WIRE_TYPE);
+	CU_ASSERT_EQUAL(og_otlp_response_decode(count_len, sizeof(count_len), &ps),
+			-OG_OTLP_ERR_WRONG_WIRE_TYPE);
+	CU_ASSERT_EQUAL(og_otlp_response_decode(msg_varint, sizeof(msg_varint), &ps),
+			-OG_OTLP_ERR_WRONG_WIRE_TYPE);
+	CU_ASSERT_EQUAL(og_otlp_response_decode(group, sizeof(group), &ps),
+			-OG_OTLP_ERR_BAD_WIRE_TYPE);
+	CU_ASSERT_EQUAL(ps.rejected, 0);
+}
+
+static void
+test_decode_unknown_fields(void)
+{
+	struct og_otlp_partial_success ps;
+
+	{
+		static const uint8_t ok[] = {
+			0x48, 0x96, 0x01,			  /* 9: 150 */
+			0x0a, 0x0f,				  /* 1: { */
+			0x1d, 0x01, 0x02, 0x03, 0x04,		  /*   3: fixed32 */
+			0x08, 0x2a,				  /*   1: 42 */
+			0x82, 0x7d, 0x01, 0x00,			  /*   2000: "\0" */
+			0x12, 0x02, 'h',  'i',			  /*   2: "hi" } */
+			0x31, 1,    2,	  3,	4,    5, 6, 7, 8, /* 6: fixed64 */
+		};
+
+		CU_ASSERT_EQUAL(og_otlp_response_decode(ok, sizeof(ok), &ps), OG_OK);
+		CU_ASSERT_EQUAL(ps.rejected, 42);
+		CU_ASSERT_EQUAL(ps.msg_len, 2);
+		CU_ASSERT(ps.msg != NULL && memcmp(ps.msg, "hi", 2) == 0);
+		/* cut inside the fixed64 after partial_success */
+		CU_ASSERT_EQUAL(og_otlp_response_decode(ok, sizeof(ok) - 1, &ps),
+				-OG_OTLP_ERR_TRUNCATED);
+	}
+}
+
+static void
+test_decode_status(void)
+{
+	static const uint8_t details[] = { 0x08, 0x03, 0x1a, 0x02, 0x0a, 0x00,
+					   0x12, 0x03, 'b',  'a',  'd' };
+	static const uint8_t bad[] = { 0x12, 0x05, 'b', 'a' };
+	const uint8_t *m;
+	size_t m_len;
+	int32_t code = -1;
+	struct og_wbuf b;
+
+	og_wbuf_init_growable(&b);
+	CU_ASSERT_EQUAL_FATAL(og_otlp_status_encode(OG_OTLP_ENC_PROTO, 8, "slow down", &b), 0);
+	CU_ASSERT_EQUAL(og_otlp_status_decode(b.data, b.len, &code, &m, &m_len), OG_OK);
+	CU_ASSERT_EQUAL(code, 8);
+	CU_ASSERT(m_len == 9 && memcmp(m, "slow down", 9) == 0);
+	og_wbuf_free(&b);
+	CU_ASSERT_EQUAL(og_otlp_status_decode(details, sizeof(details), &code, &m, &m_len), OG_OK);
+	CU_ASSERT_EQUAL(code, 3);
+	CU_ASSERT(m_len == 3 && memcmp(m, "bad", 3) == 0);
+	CU_ASSERT_EQUAL(og_otlp_status_decode(details, 0, NULL, &m, &m_len), OG_OK);
+	CU_ASSERT_PTR_NULL(m);
+	CU_ASSERT_EQUAL(og_otlp_status_decode(bad, sizeof(bad), &code, &m, &m_len),
+			-OG_OTLP_ERR_LENGTH_PAST_PARENT);
+	CU_ASSERT_PTR_NULL(m);
+}
+
 static CU_TestInfo response_tests[] = {
 	{ "protobuf Export*ServiceResponse, every signal", test_protobuf_responses },
 	{ "JSON Export*ServiceResponse, every signal", test_json_responses },
@@ -389,6 +541,12 @@ static CU_TestInfo response_tests[] = {
 	{ "fixed buffer too small", test_no_space },
 	{ "long message", test_long_message },
 	{ "bad arguments", test_bad_arguments },
+	{ "decode partial_success, every signal", test_decode_valid },
+	{ "decode an empty answer", test_decode_empty },
+	{ "decode truncated answers", test_decode_truncated },
+	{ "decode wrong wire types", test_decode_wrong_wire_type },
+	{ "decode skips unknown fields", test_decode_unknown_fields },
+	{ "decode google.rpc.Status", test_decode_status },
 	CU_TEST_INFO_NULL,
 };
 

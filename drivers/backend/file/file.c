@@ -21,6 +21,7 @@
 #include <rte_ring.h>
 
 #include "og_otlp.h"
+#include "og_pb.h"
 #include "og_backend_file.h"
 
 RTE_LOG_REGISTER(og_backend_file_logtype, otlpgate.backend.file, INFO);
@@ -270,27 +271,13 @@ visit_seg(void *ctx, const struct rte_mbuf *m, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* Protobuf varint (the length prefix of the delimited convention). */
-static unsigned int
-put_varint(uint8_t *p, uint64_t v)
-{
-	unsigned int n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
 /* Write one batch; 0 or -errno. */
 static int
 write_batch(struct file_be *fb, struct og_batch *b)
 {
 	struct out_file *f = &fb->f[b->sig];
 	struct visit_ctx vc = { .fb = fb };
-	uint8_t hdr[10];
+	uint8_t hdr[OG_PB_VARINT_MAX];
 	unsigned int hlen = 0;
 	uint64_t size;
 	int rc;
@@ -315,7 +302,7 @@ write_batch(struct file_be *fb, struct og_batch *b)
 			return -ENOMEM;
 		size = fb->json_buf.len;
 	} else {
-		hlen = put_varint(hdr, b->bytes);
+		hlen = og_pb_varint_put(hdr, b->bytes); /* the delimited convention's prefix */
 		size = hlen + b->bytes;
 	}
 

@@ -8,12 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <isa-l/igzip_lib.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
 #include "og_backend_otlp_http.h"
 #include "og_http.h"
+#include "og_otlp.h"
 #include "og_tcp.h"
 
 extern int og_ohttp_logtype;
@@ -78,7 +78,7 @@ struct oh_build {
 	uint64_t len;
 	uint32_t segs;
 	uint64_t ref, framing, copied;
-	struct isal_zstream *zs;
+	struct og_deflater *dfl; /* compression=gzip: the connection's */
 };
 
 struct oh_conn {
@@ -97,8 +97,7 @@ struct oh_conn {
 	uint32_t build_next; /* compression=none: next record of req's batch to reference */
 	uint64_t built;	     /* body bytes referenced so far */
 	/* compression=gzip: this connection's deflater and its request's output so far */
-	struct isal_zstream *zs;
-	uint8_t *level_buf;
+	struct og_deflater *dfl;
 	struct oh_build gz;
 	bool gz_done;	      /* the compressed request is whole and pending */
 	uint64_t started_us;  /* connect or request start */
@@ -143,6 +142,40 @@ struct ohttp {
 	struct og_ohttp_stats stats;
 	struct oh_conn conns[OH_MAX_CONNS];
 };
+
+/* ohttp_req.c: building requests. */
+
+/* Records of k's batch not yet referenced (none) or compressed (gzip). */
+bool oh_building(const struct oh_conn *k);
+/*
+ * The head of batch @p b's request, chained in front of @p bd's body, with
+ * bd->len as Content-Length; *out the head, *tail the chain's last mbuf.
+ * 0, -ENOBUFS (try again later) or -EIO.
+ */
+int oh_request_head(struct ohttp *o, struct og_batch *b, const struct oh_build *bd,
+		    struct rte_mbuf **out, struct rte_mbuf **tail);
+/* A fresh gzip member and an empty output for k's request. */
+void oh_gz_begin(struct oh_conn *k);
+/* Build the next part of k's request (one step: OH_BUILD_SEGS or OH_GZ_STEP_BYTES). */
+void oh_build_step(struct oh_conn *k);
+
+/* ohttp_conn.c: connections, dispatch, answers, breaker, timeouts. */
+
+/* Open -> half-open once the breaker's period is over. */
+void oh_breaker_tick(struct ohttp *o);
+/* Batch @p s leaves the backend with outcome @p out. */
+void oh_slot_complete(struct ohttp *o, struct oh_slot *s, enum og_batch_outcome out,
+		      uint64_t rejected, const char *msg);
+/* The connection is done with its request (completed or to be retried). */
+void oh_conn_release(struct oh_conn *k);
+/* Hand TCP as much of k's pending request as its send space takes. */
+void oh_conn_push(struct oh_conn *k);
+/* Start due batches on idle connections. */
+void oh_dispatch(struct ohttp *o);
+/* Abort connections whose connect or request took longer than timeout_us. */
+void oh_check_timeouts(struct ohttp *o);
+/* Open the connections that are down and due (one while half-open). */
+void oh_reconnect(struct ohttp *o);
 
 /* ohttp_uri.c: parse "//ADDR:PORT[/base][?query]" into @p o (0 or -EINVAL, logged). */
 int oh_uri_parse(struct ohttp *o, const char *rest);
