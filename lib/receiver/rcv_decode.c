@@ -84,6 +84,14 @@ buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a
 	return p;
 }
 
+/* Free a decode buffer buf_take() gave, and the @p mem it reserved. */
+static void
+buf_give_back(struct og_rcv *r, void *p, uint64_t mem)
+{
+	rcv_buf_free(p);
+	og_budget_release(r->conf.budget, mem);
+}
+
 /* A decode buffer of @p len bytes: a scratch one when small, else buf_take_big(). */
 static void *
 buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
@@ -180,16 +188,14 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 			return -1;
 		rc = og_gzip_inflate(r->inflater, r->segs, n, out, cap, &out_len, &err);
 		if (rc == -OG_OTLP_ERR_TOO_LARGE && cap < max) {
-			rcv_buf_free(out);
-			og_budget_release(r->conf.budget, mem);
+			buf_give_back(r, out, mem);
 			cap = max;
 			continue;
 		}
 		break;
 	}
 	if (rc != OG_OK) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
+		buf_give_back(r, out, mem);
 		r->stats.decode_errors[err.code]++;
 		if (rc == -OG_OTLP_ERR_TOO_LARGE)
 			rcv_answer_fmt(a, r->text, 413,
@@ -226,24 +232,21 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 		og_wbuf_init_fixed(&w, out, cap);
 		rc = og_otlp_json_to_pb(sig, b->flat, b->len, &w, &err);
 		if (rc == -OG_OTLP_ERR_NO_SPACE && cap < 4 * b->len + 16) {
-			rcv_buf_free(out);
-			og_budget_release(r->conf.budget, mem);
+			buf_give_back(r, out, mem);
 			cap = 4 * b->len + 16;
 			continue;
 		}
 		break;
 	}
 	if (rc != OG_OK) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
+		buf_give_back(r, out, mem);
 		r->stats.decode_errors[err.code]++;
 		rcv_answer_fmt(a, r->text, 400, "%s (JSON byte %" PRIu64 ")",
 			       og_otlp_err_msg(err.code), err.offset);
 		return -1;
 	}
 	if (w.len > r->conf.max_body) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
+		buf_give_back(r, out, mem);
 		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes",
 			       r->conf.max_body);
 		return -1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A request, whatever front end read it: its counters, its admission (the
- * budget reserved before the body is read, DESIGN.md §3), its body as it
+ * budget reserved before the body is read, docs/design.md §3), its body as it
  * arrives and its end (rcv_decode.c decodes it and hands it off). Body bytes
  * are never copied here: each segment holding body bytes joins the
  * request's body chain (trimmed to those bytes), and when one segment holds
