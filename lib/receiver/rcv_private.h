@@ -159,12 +159,6 @@ struct og_rcv {
 	struct og_rcv_stats stats;
 };
 
-/* Where a decoded body lives: referenced segments, or one decode buffer. */
-struct rcv_body {
-	struct rte_mbuf *chain; /* owned */
-	uint64_t len;
-};
-
 /* rcv_buf.c: decode buffers shared by the mbufs that reference them */
 void *rcv_buf_alloc(struct og_rcv *r, uint64_t len, uint64_t *charged);
 /* A free scratch buffer of RCV_SMALL_BODY bytes (no budget), or NULL. */
