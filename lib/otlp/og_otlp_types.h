@@ -198,4 +198,30 @@ struct og_otlp_partial_success {
 	size_t msg_len;
 };
 
+/**
+ * google.rpc.Code (googleapis google/rpc/code.proto): the code of a
+ * google.rpc.Status answer body, and the grpc-status of an OTLP/gRPC
+ * answer. Values are the wire values.
+ */
+enum og_otlp_rpc_code {
+	OG_OTLP_RPC_OK = 0,
+	OG_OTLP_RPC_CANCELLED = 1,
+	OG_OTLP_RPC_UNKNOWN = 2,
+	OG_OTLP_RPC_INVALID_ARGUMENT = 3,
+	OG_OTLP_RPC_DEADLINE_EXCEEDED = 4,
+	OG_OTLP_RPC_NOT_FOUND = 5,
+	OG_OTLP_RPC_ALREADY_EXISTS = 6,
+	OG_OTLP_RPC_PERMISSION_DENIED = 7,
+	OG_OTLP_RPC_RESOURCE_EXHAUSTED = 8,
+	OG_OTLP_RPC_FAILED_PRECONDITION = 9,
+	OG_OTLP_RPC_ABORTED = 10,
+	OG_OTLP_RPC_OUT_OF_RANGE = 11,
+	OG_OTLP_RPC_UNIMPLEMENTED = 12,
+	OG_OTLP_RPC_INTERNAL = 13,
+	OG_OTLP_RPC_UNAVAILABLE = 14,
+	OG_OTLP_RPC_DATA_LOSS = 15,
+	OG_OTLP_RPC_UNAUTHENTICATED = 16,
+	OG_OTLP_RPC_CODE_MAX, /**< number of codes */
+};
+
 #endif /* OG_OTLP_TYPES_H */

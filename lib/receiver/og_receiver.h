@@ -62,9 +62,9 @@ const char *og_rcv_ctr_name(unsigned int c);
 const char *og_rcv_ctr_help(unsigned int c);
 /** HTTP status code of a status slot (0 for "other"). */
 int og_rcv_status_code(unsigned int s);
-/** Label of an encoding slot ("protobuf", "json", "other"). */
+/** Label of an encoding (enum og_rcv_enc: "protobuf", "json", "other"); NULL out of range. */
 const char *og_rcv_enc_name(unsigned int e);
-/** Label of a compression slot ("identity", "gzip", "other"). */
+/** Label of a compression (enum og_rcv_comp: "identity", "gzip", "other"); NULL out of range. */
 const char *og_rcv_comp_name(unsigned int c);
 /** Label of a signal slot ("traces", ..., "none" for other paths). */
 const char *og_rcv_sig_name(unsigned int s);

@@ -64,10 +64,20 @@ enum og_rcv_status {
 /** The signal label of a request: its path; NONE for any other path. */
 #define OG_RCV_SIG_NONE OG_OTLP_SIGNAL_MAX
 #define OG_RCV_SIG_N	(OG_OTLP_SIGNAL_MAX + 1)
-/** Encoding label: protobuf, json, other (unknown or absent Content-Type). */
-#define OG_RCV_ENC_N 3
-/** Compression label: identity, gzip, other. */
-#define OG_RCV_COMP_N 3
+/** Encoding of a request's body, and its label (og_rcv_enc_name()). */
+enum og_rcv_enc {
+	OG_RCV_ENC_PROTOBUF = 0, /**< application/x-protobuf */
+	OG_RCV_ENC_JSON,	 /**< application/json */
+	OG_RCV_ENC_OTHER,	 /**< unknown or absent Content-Type: refused (415) */
+	OG_RCV_ENC_N,
+};
+/** Compression of a request's body, and its label (og_rcv_comp_name()). */
+enum og_rcv_comp {
+	OG_RCV_COMP_IDENTITY = 0,
+	OG_RCV_COMP_GZIP,
+	OG_RCV_COMP_OTHER, /**< any other Content-Encoding: refused (415) */
+	OG_RCV_COMP_N,
+};
 
 /** Request latency buckets (µs, first byte to response queued), +Inf implied. */
 #define OG_RCV_LAT_BOUNDS 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The receiver's side of lib/tcp: one context per connection, fed the
- * received segments one at a time through the HTTP parser. Body bytes are
- * never copied here: each segment holding body bytes joins the request's
- * body chain (trimmed to those bytes), and when one segment holds body bytes
- * twice (chunk framing, pipelined requests) the second reference is an
- * indirect mbuf. Requests are answered strictly in order (RFC 9112 9.3.2).
+ * The OTLP/HTTP front end: the receiver's side of lib/tcp, one context per
+ * connection, fed the received segments one at a time through the HTTP/1.1
+ * parser (lib/http). The head labels the request (signal from the path,
+ * encoding, compression) and is checked; the body and the decoding are the
+ * request's (rcv_req.c, rcv_decode.c), the answer's status, code and body
+ * are rcv_answer.c's; here they are framed as HTTP/1.1 (status line,
+ * headers, 100-continue, Connection: close) and sent. Requests are answered
+ * strictly in order (RFC 9112 9.3.2).
  *
  * Answers decided from the head alone (404, 405, 415, 503) are sent when
  * the body has been read and dropped, keeping the connection, when the body
@@ -33,68 +35,14 @@
 
 RTE_LOG_REGISTER(og_rcv_logtype, otlpgate.receiver, INFO);
 
-#define RPC_INVALID_ARGUMENT 3
-#define RPC_NOT_FOUND	     5
-#define RPC_UNIMPLEMENTED    12
-#define RPC_UNAVAILABLE	     14
-
 /* A refused request's body up to this size is read and dropped (keep-alive). */
 #define DISCARD_MAX 65536
 /* Stop releasing the receive window while this many response bytes wait. */
 #define OUT_HIGH 65536
-/* Budget is reserved in steps of at least this, not per segment. */
-#define MEM_STEP 65536
-/* Body segments one request may reference (nb_segs is 16 bits). */
-#define MAX_BODY_SEGS 65000
 
 static const char *const sig_path[OG_OTLP_SIGNAL_MAX] = { "/v1/traces", "/v1/metrics", "/v1/logs" };
 
-/* ---- answers ---------------------------------------------------------- */
-
-static unsigned int
-status_slot(int status)
-{
-	switch (status) {
-#define OG_RCV_STATUS(e, code) \
-	case code:             \
-		return OG_RCV_ST_##e;
-#include "receiver_counters.def"
-	default:
-		return OG_RCV_ST_OTHER;
-	}
-}
-
-static int32_t
-rpc_code(int status)
-{
-	switch (status) {
-	case 404:
-		return RPC_NOT_FOUND;
-	case 405:
-	case 501:
-	case 505:
-		return RPC_UNIMPLEMENTED;
-	case 503:
-		return RPC_UNAVAILABLE;
-	default:
-		return RPC_INVALID_ARGUMENT;
-	}
-}
-
-void
-rcv_count_request(struct og_rcv *r, const struct rcv_conn *k, int status)
-{
-	uint64_t us = r->now_us > k->t_first_us ? r->now_us - k->t_first_us : 0;
-	static const uint64_t bounds[] = { OG_RCV_LAT_BOUNDS };
-	unsigned int b = 0;
-
-	r->stats.requests[k->sig][k->enc][k->comp][status_slot(status)]++;
-	while (b < RTE_DIM(bounds) && us > bounds[b])
-		b++;
-	r->stats.lat_bucket[b]++;
-	r->stats.lat_sum_us += us;
-	r->stats.lat_count++;
-}
+/* ---- answers on the wire (HTTP/1.1) ---------------------------------- */
 
 /* At most a few log lines per second per lcore: bad clients must not flood. */
 static bool
@@ -111,19 +59,20 @@ log_ok(struct og_rcv *r)
 }
 
 static void
-log_answer(struct rcv_conn *k, int status, const char *msg)
+log_answer(struct rcv_conn *k, const struct rcv_answer *ans)
 {
+	unsigned int sig = k->req.sig;
 	struct og_tcp_tuple t;
 	const uint8_t *a;
 
-	if (status < 400 || !log_ok(k->rcv))
+	if (ans->status < 400 || !log_ok(k->rcv))
 		return;
 	og_tcp_conn_tuple(k->c, &t);
 	a = (const uint8_t *)&t.raddr_be;
 	RCV_LOG(NOTICE, "%u.%u.%u.%u:%u: %d %s%s%s", a[0], a[1], a[2], a[3],
-		rte_be_to_cpu_16(t.rport_be), status,
-		k->sig < OG_OTLP_SIGNAL_MAX ? sig_path[k->sig] : "",
-		k->sig < OG_OTLP_SIGNAL_MAX ? ": " : "", msg);
+		rte_be_to_cpu_16(t.rport_be), ans->status,
+		sig < OG_OTLP_SIGNAL_MAX ? sig_path[sig] : "", sig < OG_OTLP_SIGNAL_MAX ? ": " : "",
+		ans->msg);
 }
 
 /* Send, or queue behind responses still waiting for send space. */
@@ -189,40 +138,36 @@ window_release(struct rcv_conn *k)
 }
 
 /*
- * Write and send one response. On a missing mbuf the connection cannot be
- * answered in order any more: it is marked for abort.
+ * Write and send one answer: status line and headers (RFC 9112 4, RFC 9110
+ * 10.2.3 Retry-After, 10.2.1 Allow) and the answer's body. On a missing
+ * mbuf the connection cannot be answered in order any more: it is marked
+ * for abort.
  */
 static void
-respond(struct rcv_conn *k, int status, const char *msg, uint64_t rejected, bool close)
+respond(struct rcv_conn *k, const struct rcv_answer *a, bool close)
 {
 	struct og_rcv *r = k->rcv;
-	enum og_otlp_encoding enc = k->enc == 1 ? OG_OTLP_ENC_JSON : OG_OTLP_ENC_PROTO;
+	enum og_otlp_encoding enc = rcv_req_answer_enc(&k->req);
 	uint8_t body[768];
 	struct og_wbuf bw, hw;
 	struct og_http_resp h = {
-		.status = status,
+		.status = a->status,
 		.content_type =
 			enc == OG_OTLP_ENC_JSON ? "application/json" : "application/x-protobuf",
 		.close = close,
 		.date = r->date[0] != '\0' ? r->date : NULL,
 	};
 	struct rte_mbuf *m;
-	int rc;
 
 	og_wbuf_init_fixed(&bw, body, sizeof(body));
-	if (status == 200)
-		rc = og_otlp_response_encode(k->sig < OG_OTLP_SIGNAL_MAX ? k->sig : OG_OTLP_TRACES,
-					     enc, rejected, msg, &bw);
-	else
-		rc = og_otlp_status_encode(enc, rpc_code(status), msg, &bw);
-	if (rc != OG_OK)
+	if (rcv_answer_body(a, k->req.sig, enc, &bw) != OG_OK)
 		bw.len = 0;
 	h.content_length = bw.len;
-	if (status == 503)
+	if (a->retry)
 		h.retry_after_s = r->conf.retry_after_s;
-	if (status == 405)
+	if (a->status == 405)
 		h.allow = "POST";
-	log_answer(k, status, msg);
+	log_answer(k, a);
 
 	m = rte_pktmbuf_alloc(r->conf.resp_pool);
 	if (m == NULL) {
@@ -249,6 +194,14 @@ respond(struct rcv_conn *k, int status, const char *msg, uint64_t rejected, bool
 	}
 }
 
+/* Count and send an answer. */
+static void
+answer(struct rcv_conn *k, const struct rcv_answer *a, bool close)
+{
+	rcv_req_count(k->rcv, &k->req, a->status);
+	respond(k, a, close);
+}
+
 static void
 send_continue(struct rcv_conn *k)
 {
@@ -263,45 +216,43 @@ send_continue(struct rcv_conn *k)
 	out_push(k, m);
 }
 
-/* ---- requests ---------------------------------------------------------- */
+/* ---- request heads and events (HTTP/1.1) ----------------------------- */
 
-static void
-request_drop(struct rcv_conn *k)
-{
-	rte_pktmbuf_free(k->body);
-	k->body = k->body_tail = NULL;
-	k->body_len = 0;
-	og_budget_release(k->rcv->conf.budget, k->mem);
-	k->mem = k->mem_used = 0;
-}
-
+/* The labels of a request from its head: path, Content-Type, Content-Encoding. */
 static void
 request_labels(struct rcv_conn *k, const struct og_http_req *q)
 {
-	k->sig = OG_RCV_SIG_NONE;
+	struct rcv_req *rq = &k->req;
+
+	rq->sig = OG_RCV_SIG_NONE;
 	for (unsigned int s = 0; s < OG_OTLP_SIGNAL_MAX; s++)
 		if (q->path_len == strlen(sig_path[s]) &&
 		    memcmp(q->path, sig_path[s], q->path_len) == 0)
-			k->sig = (uint8_t)s;
-	k->enc = q->ctype == OG_HTTP_CT_PROTOBUF ? 0 : q->ctype == OG_HTTP_CT_JSON ? 1 : 2;
-	k->comp = q->cenc == OG_HTTP_CE_IDENTITY ? 0 : q->cenc == OG_HTTP_CE_GZIP ? 1 : 2;
+			rq->sig = (uint8_t)s;
+	rq->enc = q->ctype == OG_HTTP_CT_PROTOBUF ? OG_RCV_ENC_PROTOBUF
+		  : q->ctype == OG_HTTP_CT_JSON	  ? OG_RCV_ENC_JSON
+						  : OG_RCV_ENC_OTHER;
+	rq->comp = q->cenc == OG_HTTP_CE_IDENTITY ? OG_RCV_COMP_IDENTITY
+		   : q->cenc == OG_HTTP_CE_GZIP	  ? OG_RCV_COMP_GZIP
+						  : OG_RCV_COMP_OTHER;
 	k->keep_alive = q->keep_alive;
 }
 
-/* A request refused from its head: answer now (and close) or after its body. */
+/*
+ * A request refused from its head: answer now (and close) or after its
+ * body. @p a's message is a literal: it may wait in k->pend.
+ */
 static void
-refuse_head(struct rcv_conn *k, const struct og_http_req *q, int status, const char *msg)
+refuse_head(struct rcv_conn *k, const struct og_http_req *q, const struct rcv_answer *a)
 {
 	bool body = q->chunked || (q->has_length && q->content_length > 0);
 
 	if (k->rcv->draining ||
 	    (body && (q->chunked || q->content_length > DISCARD_MAX || q->expect_continue))) {
-		rcv_count_request(k->rcv, k, status);
-		respond(k, status, msg, 0, true);
+		answer(k, a, true);
 		return;
 	}
-	k->pend.status = status;
-	k->pend.msg = msg;
+	k->pend = *a;
 	k->state = RCV_DISCARD;
 }
 
@@ -310,50 +261,28 @@ on_head(struct rcv_conn *k)
 {
 	struct og_rcv *r = k->rcv;
 	const struct og_http_req *q = og_http_req_get(&k->hp);
+	struct rcv_answer a;
 
 	request_labels(k, q);
 	if (r->draining) {
-		refuse_head(k, q, 503, "shutting down");
+		rcv_answer_set(&a, 503, "shutting down");
+		refuse_head(k, q, &a);
 		return;
 	}
-	if (k->sig == OG_RCV_SIG_NONE) {
-		refuse_head(
-			k, q, 404,
+	if (k->req.sig == OG_RCV_SIG_NONE) {
+		rcv_answer_set(
+			&a, 404,
 			"unknown path: OTLP/HTTP paths are /v1/traces, /v1/metrics and /v1/logs");
+		refuse_head(k, q, &a);
 		return;
 	}
 	if (q->method != OG_HTTP_M_POST) {
-		refuse_head(k, q, 405, "method not allowed: OTLP/HTTP requests are POST");
+		rcv_answer_set(&a, 405, "method not allowed: OTLP/HTTP requests are POST");
+		refuse_head(k, q, &a);
 		return;
 	}
-	if (k->enc == 2) {
-		refuse_head(k, q, 415,
-			    "Content-Type must be application/x-protobuf or application/json");
-		return;
-	}
-	if (k->comp == 2) {
-		refuse_head(k, q, 415, "Content-Encoding must be gzip or identity");
-		return;
-	}
-	/*
-	 * Admission (DESIGN.md §3): memory for the body is reserved before the
-	 * body is read. A length we know is reserved whole, with room for the
-	 * mbufs around it (a 2 KiB buffer per ~1.4 KB segment); a chunked body
-	 * reserves as it arrives.
-	 */
-	k->mem = k->mem_used = 0;
-	if (q->has_length && q->content_length > 0) {
-		uint64_t est = q->content_length + q->content_length / 2 + 4096;
-
-		if (!og_budget_reserve(r->conf.budget, est)) {
-			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-			refuse_head(k, q, 503, "memory budget exhausted; retry later");
-			return;
-		}
-		k->mem = est;
-	} else if (!og_budget_accepting(r->conf.budget)) {
-		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-		refuse_head(k, q, 503, "memory budget exhausted; retry later");
+	if (rcv_req_admit(r, &k->req, q->has_length, q->content_length, &a) != 0) {
+		refuse_head(k, q, &a);
 		return;
 	}
 	k->state = RCV_BODY;
@@ -365,65 +294,13 @@ on_head(struct rcv_conn *k)
 static void
 on_body(struct rcv_conn *k, struct rte_mbuf *m, const uint8_t *p, uint32_t len, bool *kept)
 {
-	struct og_rcv *r = k->rcv;
-	struct rte_mbuf *seg;
-	uint64_t cost;
+	struct rcv_answer a;
 
-	rcv_count(r, OG_RCV_CTR_BYTES_IN, len);
+	rcv_count(k->rcv, OG_RCV_CTR_BYTES_IN, len);
 	if (k->state != RCV_BODY || len == 0)
 		return;
-	/*
-	 * What holding the segment really costs: its mempool object (mbuf
-	 * and data room), or an indirect mbuf when it is already held.
-	 */
-	cost = rcv_pool_cost(*kept ? r->conf.ref_pool : m->pool);
-	if (k->mem_used + cost > k->mem) {
-		uint64_t need = RTE_MAX(k->mem_used + cost - k->mem, (uint64_t)MEM_STEP);
-
-		if (!og_budget_reserve(r->conf.budget, need)) {
-			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-			request_drop(k);
-			rcv_count_request(r, k, 503);
-			respond(k, 503, "memory budget exhausted; retry later", 0, true);
-			return;
-		}
-		k->mem += need;
-	}
-	if (k->body != NULL && k->body->nb_segs >= MAX_BODY_SEGS) {
-		request_drop(k);
-		rcv_count_request(r, k, 413);
-		respond(k, 413, "body arrived in too many TCP segments", 0, true);
-		return;
-	}
-	if (!*kept) {
-		seg = m;
-		*kept = true;
-	} else {
-		seg = rte_pktmbuf_alloc(r->conf.ref_pool);
-		if (seg == NULL) {
-			rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
-			request_drop(k);
-			rcv_count_request(r, k, 503);
-			respond(k, 503, "out of buffers; retry later", 0, true);
-			return;
-		}
-		rte_pktmbuf_attach(seg, m);
-	}
-	k->mem_used += cost;
-	seg->data_off = (uint16_t)(p - (const uint8_t *)seg->buf_addr);
-	seg->data_len = (uint16_t)len;
-	seg->pkt_len = len;
-	seg->nb_segs = 1;
-	seg->next = NULL;
-	if (k->body == NULL) {
-		k->body = seg;
-	} else {
-		k->body_tail->next = seg;
-		k->body->nb_segs++;
-		k->body->pkt_len += len;
-	}
-	k->body_tail = seg;
-	k->body_len += len;
+	if (rcv_req_add(k->rcv, &k->req, m, p, len, kept, &a) != 0)
+		answer(k, &a, true);
 }
 
 static void
@@ -431,30 +308,14 @@ on_end(struct rcv_conn *k)
 {
 	struct og_rcv *r = k->rcv;
 	struct rcv_answer a;
-	uint64_t t0;
-	bool close;
 
 	switch (k->state) {
 	case RCV_DISCARD:
-		close = !k->keep_alive || r->draining;
-		rcv_count_request(r, k, k->pend.status);
-		respond(k, k->pend.status, k->pend.msg, 0, close);
+		answer(k, &k->pend, !k->keep_alive || r->draining);
 		break;
 	case RCV_BODY:
-		/* give back what was reserved beyond the segments really held */
-		if (k->mem > k->mem_used) {
-			og_budget_release(r->conf.budget, k->mem - k->mem_used);
-			k->mem = k->mem_used;
-		}
-		/* received, rejected, refused and queued move together (§3) */
-		t0 = rte_rdtsc();
-		og_pipe_acct_begin();
-		rcv_process(k, &a);
-		og_pipe_acct_end();
-		r->stats.cyc_decode += rte_rdtsc() - t0;
-		close = !k->keep_alive || r->draining;
-		rcv_count_request(r, k, a.status);
-		respond(k, a.status, a.msg, a.rejected, close);
+		rcv_req_end(r, &k->req, &a);
+		answer(k, &a, !k->keep_alive || r->draining);
 		break;
 	default:
 		return;
@@ -469,15 +330,14 @@ on_parse_error(struct rcv_conn *k, enum og_http_err err)
 {
 	struct og_rcv *r = k->rcv;
 	int status = og_http_err_status(err);
+	struct rcv_answer a;
 
 	r->stats.http_errors[err]++;
 	if (k->state == RCV_IDLE && err == OG_HTTP_ERR_BODY_TOO_LARGE)
 		request_labels(k, og_http_req_get(&k->hp)); /* the head is complete */
-	request_drop(k);
-	if (status == 0)
-		status = 400;
-	rcv_count_request(r, k, status);
-	respond(k, status, og_http_err_msg(err), 0, true);
+	rcv_req_drop(r, &k->req);
+	rcv_answer_set(&a, status != 0 ? status : 400, og_http_err_msg(err));
+	answer(k, &a, true);
 }
 
 /* Parse one received segment; it is kept (as body) or freed. */
@@ -495,7 +355,7 @@ feed(struct rcv_conn *k, struct rte_mbuf *m)
 
 		if (!k->started && off < len) {
 			k->started = true; /* a request's first byte */
-			k->t_first_us = k->rcv->now_us;
+			k->req.t_first_us = k->rcv->now_us;
 		}
 		rc = og_http_parse(&k->hp, base + off, len - off, &used, &ev);
 		if (rc == OG_AGAIN)
@@ -538,12 +398,12 @@ rcv_accepted(void *arg, struct og_tcp_conn *c)
 	k->state = RCV_IDLE;
 	k->peer_closed = k->close_after = false;
 	k->keep_alive = true;
-	k->sig = OG_RCV_SIG_NONE;
-	k->enc = 2;
-	k->comp = 0;
 	k->started = false;
-	k->body = k->body_tail = NULL;
-	k->body_len = k->mem = k->mem_used = 0;
+	k->req = (struct rcv_req){
+		.sig = OG_RCV_SIG_NONE,
+		.enc = OG_RCV_ENC_OTHER,
+		.comp = OG_RCV_COMP_IDENTITY,
+	};
 	k->out_head = k->out_tail = NULL;
 	k->out_n = k->unreleased = 0;
 	og_http_parser_reset(&k->hp);
@@ -638,7 +498,7 @@ rcv_peer_closed(void *ctx, struct og_tcp_conn *c)
 	if (k->state == RCV_BODY || k->state == RCV_DISCARD) {
 		/* the client half-closed inside a request: it can never complete */
 		rcv_count(k->rcv, OG_RCV_CTR_ABORTED_REQUESTS, 1);
-		request_drop(k);
+		rcv_req_drop(k->rcv, &k->req);
 	}
 	linger_end(k);
 	k->close_after = true;
@@ -655,7 +515,7 @@ rcv_closed(void *ctx, struct og_tcp_conn *c, int reason)
 	if (reason != 0 && (k->state == RCV_BODY || k->state == RCV_DISCARD))
 		rcv_count(r, OG_RCV_CTR_ABORTED_REQUESTS, 1);
 	linger_end(k);
-	request_drop(k);
+	rcv_req_drop(k->rcv, &k->req);
 	while (k->out_head != NULL) {
 		struct rte_mbuf *m = k->out_head;
 

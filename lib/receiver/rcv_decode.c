@@ -12,7 +12,6 @@
  * exactly what it holds (DESIGN.md §3: reserve, never allocate-then-check).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,11 +19,6 @@
 #include <rte_mbuf.h>
 
 #include "rcv_private.h"
-
-/* google.rpc.Code values (google/rpc/code.proto) */
-#define RPC_INVALID_ARGUMENT   3
-#define RPC_RESOURCE_EXHAUSTED 8
-#define RPC_UNAVAILABLE	       14
 
 /* A body in one of its two forms: referenced segments, or a decode buffer. */
 struct body {
@@ -44,19 +38,14 @@ body_drop(struct og_rcv *r, struct body *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static void answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
+/* @p b is now the decoded @p data (its reservation @p mem) in place of what it was. */
 static void
-answer(struct rcv_answer *a, int status, int32_t code, const char *fmt, ...)
+body_replace(struct og_rcv *r, struct body *b, void *data, uint64_t len, uint64_t mem)
 {
-	va_list ap;
-
-	a->status = status;
-	a->rpc_code = code;
-	va_start(ap, fmt);
-	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
-	va_end(ap);
+	body_drop(r, b);
+	b->flat = data;
+	b->len = len;
+	b->mem = mem;
 }
 
 /* A pool or heap decode buffer of @p len bytes, reserved in the budget first. */
@@ -70,14 +59,14 @@ buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a
 	charged = len <= r->conf.buf_size ? r->conf.buf_size + RTE_CACHE_LINE_SIZE * 2 : len + 256;
 	if (!og_budget_reserve(r->conf.budget, charged)) {
 		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-		answer(a, 503, RPC_UNAVAILABLE, "memory budget exhausted; retry later");
+		rcv_answer_set(a, 503, "memory budget exhausted; retry later");
 		return NULL;
 	}
 	p = rcv_buf_alloc(r, len, mem);
 	if (p == NULL) {
 		og_budget_release(r->conf.budget, charged);
 		rcv_count(r, OG_RCV_CTR_BUFFER_FAIL, 1);
-		answer(a, 503, RPC_UNAVAILABLE, "no decode buffer free; retry later");
+		rcv_answer_set(a, 503, "no decode buffer free; retry later");
 		return NULL;
 	}
 	/* settle the reservation to what the buffer really holds */
@@ -86,13 +75,21 @@ buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a
 			og_budget_release(r->conf.budget, charged);
 			rcv_buf_free(p);
 			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-			answer(a, 503, RPC_UNAVAILABLE, "memory budget exhausted; retry later");
+			rcv_answer_set(a, 503, "memory budget exhausted; retry later");
 			return NULL;
 		}
 	} else {
 		og_budget_release(r->conf.budget, charged - *mem);
 	}
 	return p;
+}
+
+/* Free a decode buffer buf_take() gave, and the @p mem it reserved. */
+static void
+buf_give_back(struct og_rcv *r, void *p, uint64_t mem)
+{
+	rcv_buf_free(p);
+	og_budget_release(r->conf.budget, mem);
 }
 
 /* A decode buffer of @p len bytes: a scratch one when small, else buf_take_big(). */
@@ -152,10 +149,7 @@ body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 	}
 	rcv_count(r, OG_RCV_CTR_LINEARIZED, 1);
 	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, b->len);
-	body_drop(r, b);
-	b->flat = p;
-	b->len = off;
-	b->mem = mem;
+	body_replace(r, b, p, off, mem);
 	return 0;
 }
 
@@ -194,31 +188,27 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 			return -1;
 		rc = og_gzip_inflate(r->inflater, r->segs, n, out, cap, &out_len, &err);
 		if (rc == -OG_OTLP_ERR_TOO_LARGE && cap < max) {
-			rcv_buf_free(out);
-			og_budget_release(r->conf.budget, mem);
+			buf_give_back(r, out, mem);
 			cap = max;
 			continue;
 		}
 		break;
 	}
 	if (rc != OG_OK) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
+		buf_give_back(r, out, mem);
 		r->stats.decode_errors[err.code]++;
 		if (rc == -OG_OTLP_ERR_TOO_LARGE)
-			answer(a, 413, RPC_INVALID_ARGUMENT,
-			       "body larger than %" PRIu64 " bytes after decompression", max);
+			rcv_answer_fmt(a, r->text, 413,
+				       "body larger than %" PRIu64 " bytes after decompression",
+				       max);
 		else
-			answer(a, 400, RPC_INVALID_ARGUMENT, "%s (compressed byte %" PRIu64 ")",
-			       og_otlp_err_msg(err.code), err.offset);
+			rcv_answer_fmt(a, r->text, 400, "%s (compressed byte %" PRIu64 ")",
+				       og_otlp_err_msg(err.code), err.offset);
 		return -1;
 	}
 	rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, out_len);
 	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, out_len);
-	body_drop(r, b);
-	b->flat = out;
-	b->len = out_len;
-	b->mem = mem;
+	body_replace(r, b, out, out_len, mem);
 	return 0;
 }
 
@@ -242,33 +232,27 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 		og_wbuf_init_fixed(&w, out, cap);
 		rc = og_otlp_json_to_pb(sig, b->flat, b->len, &w, &err);
 		if (rc == -OG_OTLP_ERR_NO_SPACE && cap < 4 * b->len + 16) {
-			rcv_buf_free(out);
-			og_budget_release(r->conf.budget, mem);
+			buf_give_back(r, out, mem);
 			cap = 4 * b->len + 16;
 			continue;
 		}
 		break;
 	}
 	if (rc != OG_OK) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
+		buf_give_back(r, out, mem);
 		r->stats.decode_errors[err.code]++;
-		answer(a, 400, RPC_INVALID_ARGUMENT, "%s (JSON byte %" PRIu64 ")",
-		       og_otlp_err_msg(err.code), err.offset);
+		rcv_answer_fmt(a, r->text, 400, "%s (JSON byte %" PRIu64 ")",
+			       og_otlp_err_msg(err.code), err.offset);
 		return -1;
 	}
 	if (w.len > r->conf.max_body) {
-		rcv_buf_free(out);
-		og_budget_release(r->conf.budget, mem);
-		answer(a, 413, RPC_INVALID_ARGUMENT, "body larger than %" PRIu64 " bytes",
-		       r->conf.max_body);
+		buf_give_back(r, out, mem);
+		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes",
+			       r->conf.max_body);
 		return -1;
 	}
 	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, w.len);
-	body_drop(r, b);
-	b->flat = out;
-	b->len = w.len;
-	b->mem = mem;
+	body_replace(r, b, out, w.len, mem);
 	return 0;
 }
 
@@ -357,47 +341,46 @@ static const char *const item_noun[OG_OTLP_SIGNAL_MAX] = { "spans", "data points
 
 /* "3 spans rejected: trace_id is all zero (2); span_id is not 8 bytes (1)" */
 static void
-reject_message(const struct og_otlp_scan *s, struct rcv_answer *a)
+reject_message(const struct og_otlp_scan *s, char *text)
 {
 	size_t len;
 
-	len = (size_t)snprintf(a->msg, sizeof(a->msg), "%" PRIu64 " %s rejected:", s->n_rejected,
+	len = (size_t)snprintf(text, RCV_TEXT_MAX, "%" PRIu64 " %s rejected:", s->n_rejected,
 			       item_noun[s->signal]);
-	for (unsigned int i = 0; i < OG_OTLP_REJECT_MAX && len < sizeof(a->msg); i++) {
+	for (unsigned int i = 0; i < OG_OTLP_REJECT_MAX && len < RCV_TEXT_MAX; i++) {
 		if (s->by_reason[i] == 0)
 			continue;
-		len += (size_t)snprintf(a->msg + len, sizeof(a->msg) - len, " %s (%" PRIu64 ");",
+		len += (size_t)snprintf(text + len, RCV_TEXT_MAX - len, " %s (%" PRIu64 ");",
 					og_otlp_reject_msg(i), s->by_reason[i]);
 	}
-	if (len > 0 && len < sizeof(a->msg) && a->msg[len - 1] == ';')
-		a->msg[len - 1] = '\0';
+	if (len > 0 && len < RCV_TEXT_MAX && text[len - 1] == ';')
+		text[len - 1] = '\0';
 }
 
 void
-rcv_process(struct rcv_conn *k, struct rcv_answer *a)
+rcv_process(struct og_rcv *r, struct rcv_req *q, struct rcv_answer *a)
 {
-	struct og_rcv *r = k->rcv;
-	enum og_otlp_signal sig = (enum og_otlp_signal)k->sig;
-	struct body b = { .chain = k->body, .len = k->body_len, .mem = k->mem };
-	struct rte_mempool *mp = body_pool(k->body);
+	enum og_otlp_signal sig = (enum og_otlp_signal)q->sig;
+	struct body b = { .chain = q->body, .len = q->body_len, .mem = q->mem };
+	struct rte_mempool *mp = body_pool(q->body);
 	struct og_otlp_scan s;
 	uint64_t accepted;
 	uint32_t n, np = 0;
 	struct og_rec *rec;
 	int rc;
 
-	k->body = k->body_tail = NULL;
-	k->body_len = 0;
-	k->mem = k->mem_used = 0;
-	memset(a, 0, sizeof(*a));
+	q->body = q->body_tail = NULL;
+	q->body_len = 0;
+	q->mem = q->mem_used = 0;
+	a->status = 0; /* not decided yet */
 
-	if (k->comp == 1 && body_inflate(r, &b, a) != 0)
+	if (q->comp == OG_RCV_COMP_GZIP && body_inflate(r, &b, a) != 0)
 		goto fail;
-	if (k->enc == 1 && body_transcode(r, sig, &b, a) != 0)
+	if (q->enc == OG_RCV_ENC_JSON && body_transcode(r, sig, &b, a) != 0)
 		goto fail;
 	if (b.len > r->conf.max_body) {
-		answer(a, 413, RPC_INVALID_ARGUMENT, "body larger than %" PRIu64 " bytes",
-		       r->conf.max_body);
+		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes",
+			       r->conf.max_body);
 		goto fail;
 	}
 	if (body_segs(r, &b, &n) != 0 && body_flatten(r, &b, a) != 0)
@@ -414,8 +397,8 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 	rc = og_otlp_scan(r->segs, n, &s);
 	if (rc != OG_OK) {
 		r->stats.decode_errors[s.err.code]++;
-		answer(a, 400, RPC_INVALID_ARGUMENT, "%s (byte %" PRIu64 ")",
-		       og_otlp_err_msg(s.err.code), s.err.offset);
+		rcv_answer_fmt(a, r->text, 400, "%s (byte %" PRIu64 ")",
+			       og_otlp_err_msg(s.err.code), s.err.offset);
 		goto fail;
 	}
 
@@ -423,19 +406,18 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 	if (s.rej_overflow) {
 		/* the rejected items cannot all be cut out: refuse the request whole */
 		og_pipe_count(OG_PIPE_SIG_ITEMS_REJECTED, sig, s.n_items);
-		answer(a, 400, RPC_INVALID_ARGUMENT,
-		       "more than %u invalid %s in one request; first: %s", r->conf.max_rejected,
-		       item_noun[sig], og_otlp_reject_msg(s.rej[0].reason));
+		rcv_answer_fmt(a, r->text, 400, "more than %u invalid %s in one request; first: %s",
+			       r->conf.max_rejected, item_noun[sig],
+			       og_otlp_reject_msg(s.rej[0].reason));
 		goto fail;
 	}
 	og_pipe_count(OG_PIPE_SIG_ITEMS_REJECTED, sig, s.n_rejected);
 	for (unsigned int i = 0; i < OG_OTLP_REJECT_MAX; i++)
 		r->stats.rejected[sig][i] += s.by_reason[i];
 	accepted = s.n_items - s.n_rejected;
-	a->status = 200;
-	a->rejected = s.n_rejected;
 	if (s.n_rejected != 0)
-		reject_message(&s, a);
+		reject_message(&s, r->text);
+	rcv_answer_ok(a, s.n_rejected, s.n_rejected != 0 ? r->text : "");
 	if (accepted == 0) {
 		/* nothing to forward (empty request, or every item rejected) */
 		body_drop(r, &b);
@@ -458,10 +440,11 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 		}
 		if (rc != 0) {
 			og_pipe_count(OG_PIPE_SIG_ITEMS_REFUSED, sig, accepted);
-			answer(a, 503, RPC_RESOURCE_EXHAUSTED,
-			       "request too fragmented to forward (%u resource entries); send "
-			       "smaller requests",
-			       s.n_resources);
+			rcv_answer_fmt(
+				a, r->text, 503,
+				"request too fragmented to forward (%u resource entries); send "
+				"smaller requests",
+				s.n_resources);
 			goto fail;
 		}
 	}
@@ -478,7 +461,7 @@ rcv_process(struct rcv_conn *k, struct rcv_answer *a)
 	}
 	rec->sig = sig;
 	rec->items = accepted;
-	rec->arrival_us = k->t_first_us;
+	rec->arrival_us = q->t_first_us;
 	rec->budget = r->conf.budget;
 	rec->mem = b.mem;
 	rec->body = b.chain;
@@ -500,12 +483,11 @@ refuse:
 	body_drop(r, &b);
 refuse_nobody:
 	og_pipe_count(OG_PIPE_SIG_ITEMS_REFUSED, sig, accepted);
-	answer(a, 503, RPC_UNAVAILABLE, "overloaded: %" PRIu64 " %s not accepted; retry later",
-	       accepted, item_noun[sig]);
-	a->rejected = 0;
+	rcv_answer_fmt(a, r->text, 503, "overloaded: %" PRIu64 " %s not accepted; retry later",
+		       accepted, item_noun[sig]);
 	return;
 fail:
 	body_drop(r, &b);
 	if (a->status == 0)
-		answer(a, 503, RPC_UNAVAILABLE, "request could not be processed; retry later");
+		rcv_answer_set(a, 503, "request could not be processed; retry later");
 }

@@ -23,6 +23,78 @@ extern int og_rcv_logtype;
 #define RCV_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, og_rcv_logtype, "receiver: " fmt "\n", ##__VA_ARGS__)
 
+/*
+ * The receiver in three parts, so that another front end (OTLP/gRPC on
+ * HTTP/2) can reuse the last two without the first:
+ *   rcv_conn.c    the OTLP/HTTP front end: lib/tcp callbacks, HTTP/1.1
+ *                 (lib/http), connection life cycle, answers on the wire;
+ *   rcv_req.c     a request: labels, admission, body assembly, decode and
+ *   rcv_decode.c  hand-off (no HTTP/1.1 here);
+ *   rcv_answer.c  an answer: status and google.rpc.Code chosen together,
+ *                 and its body (no HTTP/1.1 here).
+ */
+
+/* ---- answers (rcv_answer.c) ------------------------------------------- */
+
+/* Room for an answer's formatted message (og_rcv.text). */
+#define RCV_TEXT_MAX 256
+
+/*
+ * An answer, built once where it is decided: the OTLP/HTTP status and the
+ * google.rpc.Code that goes with it (the code of the google.rpc.Status
+ * body; a gRPC front end's grpc-status), so the code chosen is the code
+ * sent. A value: copy it freely; @c msg must outlive it (a literal, or
+ * og_rcv.text until the next answer is built).
+ */
+struct rcv_answer {
+	uint16_t status;   /* HTTP status */
+	uint8_t code;	   /* enum og_otlp_rpc_code */
+	bool retry;	   /* refused for now: the client should retry later */
+	uint64_t rejected; /* 200: items rejected (partial_success) */
+	const char *msg;
+};
+
+/* The google.rpc.Code an OTLP/HTTP status stands for. */
+enum og_otlp_rpc_code rcv_status_code(int status);
+/* An answer with @p status, its code and the message literal @p msg. */
+void rcv_answer_set(struct rcv_answer *a, int status, const char *msg);
+/* As rcv_answer_set(), the message formatted into @p text (RCV_TEXT_MAX). */
+void rcv_answer_fmt(struct rcv_answer *a, char *text, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* 200: accepted, @p rejected items rejected for the reasons in @p msg. */
+void rcv_answer_ok(struct rcv_answer *a, uint64_t rejected, const char *msg);
+/*
+ * The answer's body in @p enc: an Export*ServiceResponse of @p sig for 200
+ * (another signal than the three: traces'), else a google.rpc.Status
+ * {code, message}. OG_OK, or the encoder's error with @p out unchanged.
+ */
+int rcv_answer_body(const struct rcv_answer *a, unsigned int sig, enum og_otlp_encoding enc,
+		    struct og_wbuf *out);
+
+/* ---- a request (rcv_req.c, rcv_decode.c) ------------------------------ */
+
+/* One request, from its labels to its answer; any front end's. */
+struct rcv_req {
+	uint8_t sig;  /* enum og_otlp_signal, or OG_RCV_SIG_NONE */
+	uint8_t enc;  /* enum og_rcv_enc */
+	uint8_t comp; /* enum og_rcv_comp */
+	uint64_t t_first_us;
+	struct rte_mbuf *body; /* the body as referenced segments */
+	struct rte_mbuf *body_tail;
+	uint64_t body_len;
+	uint64_t mem;	   /* budget bytes reserved for this request */
+	uint64_t mem_used; /* of which actually used by held segments */
+};
+
+/* The encoding answers to @p q are written in (protobuf unless JSON). */
+static inline enum og_otlp_encoding
+rcv_req_answer_enc(const struct rcv_req *q)
+{
+	return q->enc == OG_RCV_ENC_JSON ? OG_OTLP_ENC_JSON : OG_OTLP_ENC_PROTO;
+}
+
+/* ---- the OTLP/HTTP front end (rcv_conn.c) ----------------------------- */
+
 /* Where a connection is in its current request. */
 enum rcv_state {
 	RCV_IDLE = 0, /* between requests */
@@ -30,13 +102,6 @@ enum rcv_state {
 	RCV_DISCARD,  /* reading and dropping a refused request's body; answer at END */
 	RCV_CLOSING,  /* answered and closing: input is ignored */
 	RCV_LINGER,   /* answered and half-closed: input is read and dropped (rcv_conn.c) */
-};
-
-/* An answer decided before the body was read (RCV_DISCARD). */
-struct rcv_pending {
-	int status;
-	int32_t rpc_code;
-	const char *msg;
 };
 
 /* Per-connection state, from the receiver's pool. */
@@ -47,19 +112,10 @@ struct rcv_conn {
 	bool peer_closed;
 	bool close_after; /* og_tcp_close() once the output queue is empty */
 	bool keep_alive;  /* of the current request */
-	bool started;	  /* a request's first byte arrived (t_first_us is set) */
+	bool started;	  /* a request's first byte arrived (req.t_first_us is set) */
 
-	/* current request */
-	uint8_t sig;  /* enum og_otlp_signal, or OG_RCV_SIG_NONE */
-	uint8_t enc;  /* 0 protobuf, 1 json, 2 other */
-	uint8_t comp; /* 0 identity, 1 gzip, 2 other */
-	struct rcv_pending pend;
-	uint64_t t_first_us;
-	struct rte_mbuf *body; /* the body as referenced segments */
-	struct rte_mbuf *body_tail;
-	uint64_t body_len;
-	uint64_t mem;	   /* budget bytes reserved for this request */
-	uint64_t mem_used; /* of which actually used by held segments */
+	struct rcv_req req;	/* the current request */
+	struct rcv_answer pend; /* RCV_DISCARD: decided from the head (literal message) */
 
 	/* responses og_tcp_send() could not take yet, in order */
 	struct rte_mbuf *out_head;
@@ -99,13 +155,8 @@ struct og_rcv {
 	bool draining;
 	char date[32];
 	uint64_t date_s;
+	char text[RCV_TEXT_MAX]; /* message of the answer being built */
 	struct og_rcv_stats stats;
-};
-
-/* Where a decoded body lives: referenced segments, or one decode buffer. */
-struct rcv_body {
-	struct rte_mbuf *chain; /* owned */
-	uint64_t len;
 };
 
 /* rcv_buf.c: decode buffers shared by the mbufs that reference them */
@@ -129,17 +180,32 @@ int rcv_buf_copy(struct og_rcv *r, struct rte_mempool *mp, const void *data, uin
 /* Budget cost of holding one object of @p mp: header to trailer. */
 uint64_t rcv_pool_cost(const struct rte_mempool *mp);
 
-/* rcv_decode.c: a complete body -> answer (and record) */
-struct rcv_answer {
-	int status;
-	int32_t rpc_code;
-	uint64_t rejected;
-	char msg[256];
-};
-void rcv_process(struct rcv_conn *k, struct rcv_answer *a);
+/* rcv_req.c: a request's admission, body and end */
+/*
+ * Admit a request whose labels are set: its encoding and compression, then
+ * memory for its body, reserved whole when its length is known (@p known,
+ * @p len), else while it arrives. 0, or -ENOTSUP (415) or -ENOBUFS (503)
+ * with the refusal in *a (literal message).
+ */
+int rcv_req_admit(struct og_rcv *r, struct rcv_req *q, bool known, uint64_t len,
+		  struct rcv_answer *a);
+/*
+ * Body bytes [p, p+len) inside segment @p m join the request's body: @p m
+ * itself when *kept is false (then *kept is set), else an indirect mbuf.
+ * 0, or -ENOBUFS (503) or -EMSGSIZE (413) with the request dropped and
+ * the refusal in *a.
+ */
+int rcv_req_add(struct og_rcv *r, struct rcv_req *q, struct rte_mbuf *m, const uint8_t *p,
+		uint32_t len, bool *kept, struct rcv_answer *a);
+/* The body is complete: decode it, hand it off and decide the answer. */
+void rcv_req_end(struct og_rcv *r, struct rcv_req *q, struct rcv_answer *a);
+/* Free the request's body and give back its reservation. */
+void rcv_req_drop(struct og_rcv *r, struct rcv_req *q);
+/* Count an answered request by its labels and @p status, and its latency. */
+void rcv_req_count(struct og_rcv *r, const struct rcv_req *q, int status);
 
-/* rcv_conn.c */
-void rcv_count_request(struct og_rcv *r, const struct rcv_conn *k, int status);
+/* rcv_decode.c: a complete body -> answer (and record) */
+void rcv_process(struct og_rcv *r, struct rcv_req *q, struct rcv_answer *a);
 
 static inline void
 rcv_count(struct og_rcv *r, enum og_rcv_ctr c, uint64_t n)

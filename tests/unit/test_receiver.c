@@ -19,6 +19,7 @@
 #include "og_otlp.h"
 #include "og_test.h"
 #include "rcv_peer.h"
+#include "rcv_private.h"
 
 #define MAX_BODY  (4u << 20)
 #define RETRY_S	  "1"
@@ -1561,6 +1562,152 @@ suite_clean(void)
 	return 0;
 }
 
+/* ---- answers (rcv_answer.c) and labels, without a connection ---------------- */
+
+/* Each status the receiver sends, and the google.rpc.Code it goes with (as sent before). */
+static const struct {
+	int status;
+	int64_t code;
+	bool retry;
+} answer_codes[] = {
+	{ 200, 0, false },	   { 400, RPC_INVAL, false }, { 404, RPC_NOTF, false },
+	{ 405, RPC_UNIMP, false }, { 413, RPC_INVAL, false }, { 414, RPC_INVAL, false },
+	{ 415, RPC_INVAL, false }, { 417, RPC_INVAL, false }, { 429, RPC_UNAV, true },
+	{ 431, RPC_INVAL, false }, { 501, RPC_UNIMP, false }, { 503, RPC_UNAV, true },
+	{ 505, RPC_UNIMP, false },
+};
+
+static void
+test_answer_codes(void)
+{
+	struct rcv_answer a;
+
+	for (unsigned int i = 0; i < RTE_DIM(answer_codes); i++) {
+		int st = answer_codes[i].status;
+
+		memset(&a, 0xa5, sizeof(a));
+		rcv_answer_set(&a, st, "m");
+		CU_ASSERT_EQUAL(a.status, st);
+		CU_ASSERT_EQUAL(a.code, answer_codes[i].code);
+		CU_ASSERT_EQUAL((int64_t)rcv_status_code(st), answer_codes[i].code);
+		CU_ASSERT_EQUAL(a.retry, answer_codes[i].retry);
+		CU_ASSERT_EQUAL(a.rejected, 0);
+		CU_ASSERT_STRING_EQUAL(a.msg, "m");
+	}
+	/* every status lib/http refuses a request with is in the table */
+	for (unsigned int e = OG_HTTP_ERR_NONE + 1; e < OG_HTTP_ERR_MAX; e++) {
+		int st = og_http_err_status((enum og_http_err)e);
+		bool found = st == 0; /* response-side errors: never an answer */
+
+		for (unsigned int i = 0; i < RTE_DIM(answer_codes); i++)
+			found |= answer_codes[i].status == st;
+		CU_ASSERT(found);
+	}
+	/* the enum is google.rpc.Code (google/rpc/code.proto) */
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_OK, 0);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_INVALID_ARGUMENT, RPC_INVAL);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_NOT_FOUND, RPC_NOTF);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_RESOURCE_EXHAUSTED, 8);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_UNIMPLEMENTED, RPC_UNIMP);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_UNAVAILABLE, RPC_UNAV);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_UNAUTHENTICATED, 16);
+	CU_ASSERT_EQUAL(OG_OTLP_RPC_CODE_MAX, 17);
+}
+
+static void
+test_answer_fmt_ok(void)
+{
+	char text[RCV_TEXT_MAX], big[RCV_TEXT_MAX * 2];
+	struct rcv_answer a;
+
+	rcv_answer_fmt(&a, text, 413, "body larger than %u bytes", 4096u);
+	CU_ASSERT_PTR_EQUAL(a.msg, text);
+	CU_ASSERT_STRING_EQUAL(text, "body larger than 4096 bytes");
+	CU_ASSERT_EQUAL(a.status, 413);
+	CU_ASSERT_EQUAL(a.code, RPC_INVAL);
+	/* a long message is cut to the text's room */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rcv_answer_fmt(&a, text, 400, "%s", big);
+	CU_ASSERT_EQUAL(strlen(a.msg), RCV_TEXT_MAX - 1);
+
+	rcv_answer_ok(&a, 3, "3 spans rejected");
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_EQUAL(a.code, OG_OTLP_RPC_OK);
+	CU_ASSERT_EQUAL(a.rejected, 3);
+	CU_ASSERT_FALSE(a.retry);
+	CU_ASSERT_STRING_EQUAL(a.msg, "3 spans rejected");
+}
+
+static void
+test_answer_body(void)
+{
+	uint8_t buf[512], ref[512];
+	struct og_wbuf w, rw;
+	struct rcv_answer a;
+	char msg[64];
+	uint64_t code;
+
+	/* an error: google.rpc.Status {code, message} with the code chosen */
+	rcv_answer_set(&a, 404, "no such path");
+	og_wbuf_init_fixed(&w, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(rcv_answer_body(&a, OG_RCV_SIG_NONE, OG_OTLP_ENC_PROTO, &w), OG_OK);
+	CU_ASSERT_EQUAL(pb_num_str(buf, w.len, &code, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(code, RPC_NOTF);
+	CU_ASSERT_STRING_EQUAL(msg, "no such path");
+
+	rcv_answer_set(&a, 503, "busy");
+	og_wbuf_init_fixed(&w, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(rcv_answer_body(&a, OG_OTLP_LOGS, OG_OTLP_ENC_JSON, &w), OG_OK);
+	CU_ASSERT_EQUAL(w.len, strlen("{\"code\":14,\"message\":\"busy\"}"));
+	CU_ASSERT_NSTRING_EQUAL(buf, "{\"code\":14,\"message\":\"busy\"}", w.len);
+
+	/* 200: the signal's Export*ServiceResponse; no signal: traces' */
+	rcv_answer_ok(&a, 2, "2 log records rejected");
+	og_wbuf_init_fixed(&w, buf, sizeof(buf));
+	og_wbuf_init_fixed(&rw, ref, sizeof(ref));
+	CU_ASSERT_EQUAL(rcv_answer_body(&a, OG_OTLP_LOGS, OG_OTLP_ENC_JSON, &w), OG_OK);
+	CU_ASSERT_EQUAL(og_otlp_response_encode(OG_OTLP_LOGS, OG_OTLP_ENC_JSON, 2,
+						"2 log records rejected", &rw),
+			OG_OK);
+	CU_ASSERT_EQUAL(w.len, rw.len);
+	CU_ASSERT_EQUAL(memcmp(buf, ref, rw.len), 0);
+	CU_ASSERT_PTR_NOT_NULL(memmem(buf, w.len, "rejectedLogRecords", 18));
+	og_wbuf_init_fixed(&w, buf, sizeof(buf));
+	og_wbuf_init_fixed(&rw, ref, sizeof(ref));
+	CU_ASSERT_EQUAL(rcv_answer_body(&a, OG_RCV_SIG_NONE, OG_OTLP_ENC_PROTO, &w), OG_OK);
+	CU_ASSERT_EQUAL(og_otlp_response_encode(OG_OTLP_TRACES, OG_OTLP_ENC_PROTO, 2,
+						"2 log records rejected", &rw),
+			OG_OK);
+	CU_ASSERT_EQUAL(w.len, rw.len);
+	CU_ASSERT_EQUAL(memcmp(buf, ref, rw.len), 0);
+	rcv_answer_ok(&a, 0, "");
+	og_wbuf_init_fixed(&w, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(rcv_answer_body(&a, OG_OTLP_TRACES, OG_OTLP_ENC_PROTO, &w), OG_OK);
+	CU_ASSERT_EQUAL(w.len, 0);
+}
+
+static void
+test_enc_comp_labels(void)
+{
+	struct rcv_req q = { .enc = OG_RCV_ENC_OTHER };
+
+	CU_ASSERT_STRING_EQUAL(og_rcv_enc_name(OG_RCV_ENC_PROTOBUF), "protobuf");
+	CU_ASSERT_STRING_EQUAL(og_rcv_enc_name(OG_RCV_ENC_JSON), "json");
+	CU_ASSERT_STRING_EQUAL(og_rcv_enc_name(OG_RCV_ENC_OTHER), "other");
+	CU_ASSERT_PTR_NULL(og_rcv_enc_name(OG_RCV_ENC_N));
+	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_IDENTITY), "identity");
+	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_GZIP), "gzip");
+	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_OTHER), "other");
+	CU_ASSERT_PTR_NULL(og_rcv_comp_name(OG_RCV_COMP_N));
+	/* answers are JSON for JSON requests only; an unknown Content-Type gets protobuf */
+	CU_ASSERT_EQUAL(rcv_req_answer_enc(&q), OG_OTLP_ENC_PROTO);
+	q.enc = OG_RCV_ENC_PROTOBUF;
+	CU_ASSERT_EQUAL(rcv_req_answer_enc(&q), OG_OTLP_ENC_PROTO);
+	q.enc = OG_RCV_ENC_JSON;
+	CU_ASSERT_EQUAL(rcv_req_answer_enc(&q), OG_OTLP_ENC_JSON);
+}
+
 static CU_TestInfo receiver_tests[] = {
 	{ "samples: protobuf, JSON, gzip; length and chunked; segment sweep", test_samples },
 	{ "uncompressed protobuf is referenced, not copied", test_zero_copy },
@@ -1590,7 +1737,16 @@ static CU_TestInfo receiver_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo answer_tests[] = {
+	{ "each status with its google.rpc.Code and retry", test_answer_codes },
+	{ "formatted and 200 answers", test_answer_fmt_ok },
+	{ "answer bodies: google.rpc.Status, Export*ServiceResponse", test_answer_body },
+	{ "encoding and compression labels", test_enc_comp_labels },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_SuiteInfo suites[] = {
+	{ "answers", NULL, NULL, NULL, NULL, answer_tests },
 	{ "receiver", suite_init, suite_clean, test_setup, NULL, receiver_tests },
 	CU_SUITE_INFO_NULL,
 };
