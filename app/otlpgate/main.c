@@ -21,6 +21,7 @@
 #include <rte_random.h>
 
 #include "app.h"
+#include "og_metric.h"
 #include "og_telemetry.h"
 
 RTE_LOG_REGISTER(og_app_logtype, otlpgate.app, INFO);
@@ -286,10 +287,11 @@ collect_tsc_hz(void *arg, struct og_metric_out *out)
 static int
 register_metrics(void)
 {
-	int rc = og_telemetry_register_builtin();
+	/* each layer registers its own metrics (lib/common/og_metric.h) */
+	int rc = og_net_metrics_register();
 
 	if (rc == 0)
-		rc = og_telemetry_register_tcp(stacks, n_stacks);
+		rc = og_tcp_metrics_register(stacks, n_stacks);
 	if (rc == 0)
 		rc = app_ingest_register_metrics();
 	if (rc == 0)

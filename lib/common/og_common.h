@@ -152,4 +152,13 @@ void og_wbuf_printf(struct og_wbuf *b, const char *fmt, ...) __attribute__((form
 /** Free a growable buffer's memory. */
 void og_wbuf_free(struct og_wbuf *b);
 
+/**
+ * Parse an IPv4 "ADDR:PORT" (dotted quad, port 0..65535), as in the
+ * --otlp and --telemetry options.
+ *
+ * @return 0 and fills @p addr_be (network order) and @p port (host order),
+ *   or -EINVAL.
+ */
+int og_parse_ipv4_port(const char *s, uint32_t *addr_be, uint16_t *port);
+
 #endif /* OG_COMMON_H */

@@ -21,6 +21,7 @@
 
 #include <rte_lcore.h>
 
+#include "og_metric_types.h"
 #include "og_pipeline_types.h"
 
 /* ---- records (rec.c) ------------------------------------------------- */
@@ -296,6 +297,27 @@ void og_pipe_stats_reset(void);
  */
 void og_pipe_count(enum og_pipe_sig_ctr c, enum og_otlp_signal sig, uint64_t n);
 
+/**
+ * Add @p n to otlpgate_copied_bytes_total on the calling lcore: body bytes
+ * the CPU wrote rather than referenced. The receiver counts its ingest
+ * copies (inflate, JSON transcoding, linearisation), the backend drivers
+ * their egress output (gzip); this counter is the figure's only owner.
+ */
+void og_pipe_count_copied(uint64_t n);
+
+/**
+ * Register lib/pipeline's metrics in the registry (lib/common/og_metric.h):
+ * every row of pipeline_counters.def as its TYPE column says (per signal,
+ * per backend of @p bes and signal, per lcore), batches flushed by
+ * trigger, the batch and end-to-end latency histograms and, when
+ * @p budget is not NULL, the memory budget. The arrays must outlive the
+ * registration. Call once at start.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
+				 const struct og_budget *budget);
+
 /** Metric name, help text of each counter shape (NULL when out of range). */
 const char *og_pipe_sig_ctr_name(unsigned int c);
 const char *og_pipe_sig_ctr_help(unsigned int c);
@@ -305,8 +327,10 @@ const char *og_pipe_lc_ctr_name(unsigned int c);
 const char *og_pipe_lc_ctr_help(unsigned int c);
 /** Label of a flush trigger ("items", "bytes", ...). */
 const char *og_pipe_trigger_name(unsigned int t);
-/** Whether a metric name is a gauge (it does not end in _total). */
-bool og_pipe_metric_is_gauge(const char *name);
+/** Prometheus type of each counter shape's row (the .def TYPE column). */
+enum og_metric_type og_pipe_sig_ctr_type(unsigned int c);
+enum og_metric_type og_pipe_be_ctr_type(unsigned int c);
+enum og_metric_type og_pipe_lc_ctr_type(unsigned int c);
 
 /** Upper bound of histogram bucket @p i (UINT64_MAX for +Inf). */
 uint64_t og_pipe_hist_items_bound(unsigned int i);

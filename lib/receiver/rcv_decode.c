@@ -151,7 +151,7 @@ body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		off += m->data_len;
 	}
 	rcv_count(r, OG_RCV_CTR_LINEARIZED, 1);
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, b->len);
+	og_pipe_count_copied(b->len);
 	body_drop(r, b);
 	b->flat = p;
 	b->len = off;
@@ -214,7 +214,7 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		return -1;
 	}
 	rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, out_len);
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, out_len);
+	og_pipe_count_copied(out_len);
 	body_drop(r, b);
 	b->flat = out;
 	b->len = out_len;
@@ -264,7 +264,7 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 		       r->conf.max_body);
 		return -1;
 	}
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, w.len);
+	og_pipe_count_copied(w.len);
 	body_drop(r, b);
 	b->flat = out;
 	b->len = w.len;

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "og_test.h"
@@ -69,10 +72,35 @@ test_wbuf_growable(void)
 	og_wbuf_free(&b);
 }
 
+static void
+test_parse_ipv4_port(void)
+{
+	uint32_t a = 0;
+	uint16_t p = 0;
+
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:9464", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, htonl(INADDR_LOOPBACK));
+	CU_ASSERT_EQUAL(p, 9464);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("0.0.0.0:0", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(p, 0);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("10.1.2.3:65535", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, htonl(0x0a010203));
+	CU_ASSERT_EQUAL(p, 65535);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:65536", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:80x", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("host:80", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port(":80", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port(NULL, &a, &p), -EINVAL);
+}
+
 static CU_TestInfo common_tests[] = {
 	{ "locate and copy across segments", test_locate_and_copy },
 	{ "fixed write buffer overflows cleanly", test_wbuf_fixed },
 	{ "growable write buffer", test_wbuf_growable },
+	{ "IPv4 ADDR:PORT parsing", test_parse_ipv4_port },
 	CU_TEST_INFO_NULL,
 };
 

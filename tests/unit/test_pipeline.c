@@ -206,11 +206,26 @@ test_names(void)
 	CU_ASSERT_STRING_EQUAL(og_pipe_trigger_name(OG_PIPE_TRIGGER_TIMEOUT), "timeout");
 	CU_ASSERT_PTR_NULL(og_pipe_trigger_name(OG_PIPE_TRIGGER_MAX));
 	for (unsigned int i = 0; i < OG_PIPE_SIG_MAX; i++)
-		CU_ASSERT(!og_pipe_metric_is_gauge(og_pipe_sig_ctr_name(i)) &&
+		CU_ASSERT(og_pipe_sig_ctr_type(i) == OG_METRIC_COUNTER &&
 			  og_pipe_sig_ctr_help(i)[0] != '\0');
-	CU_ASSERT(og_pipe_metric_is_gauge(og_pipe_be_ctr_name(OG_PIPE_BE_ITEMS_QUEUED)));
-	CU_ASSERT(og_pipe_metric_is_gauge(og_pipe_lc_ctr_name(OG_PIPE_LC_RECORDS_IN_FLIGHT)));
-	CU_ASSERT(!og_pipe_metric_is_gauge(og_pipe_lc_ctr_name(OG_PIPE_LC_RING_FULL)));
+	CU_ASSERT_EQUAL(og_pipe_be_ctr_type(OG_PIPE_BE_ITEMS_QUEUED), OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(OG_PIPE_LC_RECORDS_IN_FLIGHT), OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(OG_PIPE_LC_RING_FULL), OG_METRIC_COUNTER);
+	CU_ASSERT_STRING_EQUAL(og_pipe_lc_ctr_name(OG_PIPE_LC_COPIED_BYTES),
+			       "otlpgate_copied_bytes_total");
+	/* the TYPE column agrees with the Prometheus naming rule (_total) */
+	for (unsigned int i = 0; i < OG_PIPE_BE_MAX; i++) {
+		const char *n = og_pipe_be_ctr_name(i);
+		bool total = strcmp(n + strlen(n) - 6, "_total") == 0;
+
+		CU_ASSERT_EQUAL(og_pipe_be_ctr_type(i) == OG_METRIC_COUNTER, total);
+	}
+	for (unsigned int i = 0; i < OG_PIPE_LC_MAX; i++) {
+		const char *n = og_pipe_lc_ctr_name(i);
+		bool total = strcmp(n + strlen(n) - 6, "_total") == 0;
+
+		CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(i) == OG_METRIC_COUNTER, total);
+	}
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(0), 1);
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(OG_PIPE_HIST_ITEMS_N - 1), UINT64_MAX);
 	CU_ASSERT_EQUAL(og_pipe_hist_bytes_bound(OG_PIPE_HIST_BYTES_N - 2), 16777216);
