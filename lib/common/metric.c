@@ -90,6 +90,16 @@ og_metric_register_table(const struct og_metric_def *defs, unsigned int n,
 	return rc;
 }
 
+int
+og_metric_register_groups(const struct og_metric_group *g, unsigned int n)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; rc == 0 && i < n; i++)
+		rc = og_metric_register_table(g[i].defs, g[i].n, g[i].collect, g[i].arg);
+	return rc;
+}
+
 void
 og_metric_unregister_all(void)
 {

@@ -47,6 +47,23 @@ int og_metric_register(const char *name, const char *help, enum og_metric_type t
 int og_metric_register_table(const struct og_metric_def *defs, unsigned int n,
 			     og_metric_collect_t collect, void *arg);
 
+/**
+ * A group of one metric, for a static table of struct og_metric_group at
+ * file scope.
+ */
+#define OG_METRIC_ONE(name, help, type, collect, arg)                                   \
+	{                                                                               \
+		(const struct og_metric_def[]){ { name, help, type } }, 1, collect, arg \
+	}
+
+/**
+ * Register @p n groups in order (og_metric_register_table() for each): how
+ * a layer registers all its metrics from one static table.
+ *
+ * @return 0, or the first -errno (metrics registered before it stay).
+ */
+int og_metric_register_groups(const struct og_metric_group *g, unsigned int n);
+
 /** Remove every registered metric (at shutdown, and between tests). */
 void og_metric_unregister_all(void);
 

@@ -30,13 +30,25 @@ struct og_metric_def {
 	enum og_metric_type type;
 };
 
+struct og_metric_out;
+
+/**
+ * Metrics registered together (og_metric_register_groups()): the @c n rows
+ * of @c defs, all collected by @c collect with @c arg, told apart by
+ * og_metric_row(). A single metric is a group of one (OG_METRIC_ONE()).
+ */
+struct og_metric_group {
+	const struct og_metric_def *defs;
+	unsigned int n;
+	void (*collect)(void *arg, struct og_metric_out *out);
+	void *arg;
+};
+
 /** Longest metric name or label string accepted. */
 #define OG_METRIC_NAME_MAX 96
 
 /** Longest label set a helper of og_metric.h builds. */
 #define OG_METRIC_LABELS_MAX 256
-
-struct og_metric_out;
 
 /** A registered metric (what og_metric_foreach() hands to an exposition). */
 struct og_metric {

@@ -47,12 +47,6 @@ og_net_ctr_name(unsigned int ctr)
 	return ctr < OG_NET_CTR_MAX ? ctr_defs[ctr].name : NULL;
 }
 
-const char *
-og_net_ctr_help(unsigned int ctr)
-{
-	return ctr < OG_NET_CTR_MAX ? ctr_defs[ctr].help : NULL;
-}
-
 /* --- counters and drops of every context --- */
 
 static void
@@ -136,21 +130,18 @@ collect_link(void *arg, struct og_metric_out *out)
 	}
 }
 
+static const struct og_metric_group groups[] = {
+	{ port_defs, RTE_DIM(port_defs), collect_port, NULL },
+	OG_METRIC_ONE("otlpgate_port_link_up", "1 when the port's link is up", OG_METRIC_GAUGE,
+		      collect_link, NULL),
+	{ ctr_defs, OG_NET_CTR_MAX, og_metric_collect_array, &ctr_array },
+	OG_METRIC_ONE("otlpgate_net_drops_total",
+		      "Packets dropped by lib/net, by reason (lib/net/net_drop.def)",
+		      OG_METRIC_COUNTER, collect_drops, NULL),
+};
+
 int
 og_net_metrics_register(void)
 {
-	int rc = og_metric_register_table(port_defs, RTE_DIM(port_defs), collect_port, NULL);
-
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_port_link_up", "1 when the port's link is up",
-					OG_METRIC_GAUGE, collect_link, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(ctr_defs, OG_NET_CTR_MAX, og_metric_collect_array,
-					      &ctr_array);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_net_drops_total",
-					"Packets dropped by lib/net, by reason "
-					"(lib/net/net_drop.def)",
-					OG_METRIC_COUNTER, collect_drops, NULL);
-	return rc;
+	return og_metric_register_groups(groups, RTE_DIM(groups));
 }

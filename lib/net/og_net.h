@@ -133,8 +133,6 @@ const char *og_net_drop_name(unsigned int reason);
 const char *og_net_drop_help(unsigned int reason);
 /** Metric name of an event counter. */
 const char *og_net_ctr_name(unsigned int ctr);
-/** Help text of an event counter. */
-const char *og_net_ctr_help(unsigned int ctr);
 
 /**
  * Register lib/net's metrics in the registry (lib/common/og_metric.h): the

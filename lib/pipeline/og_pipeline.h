@@ -318,20 +318,15 @@ void og_pipe_count_copied(uint64_t n);
 int og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
 				 const struct og_budget *budget);
 
-/** Metric name, help text of each counter shape (NULL when out of range). */
-const char *og_pipe_sig_ctr_name(unsigned int c);
-const char *og_pipe_sig_ctr_help(unsigned int c);
-const char *og_pipe_be_ctr_name(unsigned int c);
-const char *og_pipe_be_ctr_help(unsigned int c);
-const char *og_pipe_lc_ctr_name(unsigned int c);
-const char *og_pipe_lc_ctr_help(unsigned int c);
+/**
+ * The rows of pipeline_counters.def, by shape: metric name, help text and
+ * Prometheus type (the TYPE column), indexed by the shape's enum.
+ */
+extern const struct og_metric_def og_pipe_sig_defs[OG_PIPE_SIG_MAX];
+extern const struct og_metric_def og_pipe_be_defs[OG_PIPE_BE_MAX];
+extern const struct og_metric_def og_pipe_lc_defs[OG_PIPE_LC_MAX];
 /** Label of a flush trigger ("items", "bytes", ...). */
 const char *og_pipe_trigger_name(unsigned int t);
-/** Prometheus type of each counter shape's row (the .def TYPE column). */
-enum og_metric_type og_pipe_sig_ctr_type(unsigned int c);
-enum og_metric_type og_pipe_be_ctr_type(unsigned int c);
-enum og_metric_type og_pipe_lc_ctr_type(unsigned int c);
-
 /** Upper bound of histogram bucket @p i (UINT64_MAX for +Inf). */
 uint64_t og_pipe_hist_items_bound(unsigned int i);
 uint64_t og_pipe_hist_bytes_bound(unsigned int i);

@@ -18,15 +18,15 @@
 
 struct og_pipe_stats og_pipe_stats_tab[RTE_MAX_LCORE + 1];
 
-static const struct og_metric_def sig_defs[] = {
+const struct og_metric_def og_pipe_sig_defs[OG_PIPE_SIG_MAX] = {
 #define OG_PIPE_SIG OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
-static const struct og_metric_def be_defs[] = {
+const struct og_metric_def og_pipe_be_defs[OG_PIPE_BE_MAX] = {
 #define OG_PIPE_BE OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
-static const struct og_metric_def lc_defs[] = {
+const struct og_metric_def og_pipe_lc_defs[OG_PIPE_LC_MAX] = {
 #define OG_PIPE_LC OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
@@ -44,62 +44,6 @@ _Static_assert(OG_ARRAY_SIZE(bytes_bounds) + 1 == OG_PIPE_HIST_BYTES_N, "bytes b
 _Static_assert(OG_ARRAY_SIZE(e2e_bounds) + 1 == OG_PIPE_HIST_E2E_N, "e2e buckets");
 
 #define NAME_AT(tab, i) ((i) < OG_ARRAY_SIZE(tab) ? (tab)[i] : NULL)
-
-#define DEF_AT(tab, i, f) ((i) < OG_ARRAY_SIZE(tab) ? (tab)[i].f : NULL)
-
-const char *
-og_pipe_sig_ctr_name(unsigned int c)
-{
-	return DEF_AT(sig_defs, c, name);
-}
-
-const char *
-og_pipe_sig_ctr_help(unsigned int c)
-{
-	return DEF_AT(sig_defs, c, help);
-}
-
-const char *
-og_pipe_be_ctr_name(unsigned int c)
-{
-	return DEF_AT(be_defs, c, name);
-}
-
-const char *
-og_pipe_be_ctr_help(unsigned int c)
-{
-	return DEF_AT(be_defs, c, help);
-}
-
-const char *
-og_pipe_lc_ctr_name(unsigned int c)
-{
-	return DEF_AT(lc_defs, c, name);
-}
-
-const char *
-og_pipe_lc_ctr_help(unsigned int c)
-{
-	return DEF_AT(lc_defs, c, help);
-}
-
-enum og_metric_type
-og_pipe_sig_ctr_type(unsigned int c)
-{
-	return c < OG_ARRAY_SIZE(sig_defs) ? sig_defs[c].type : OG_METRIC_COUNTER;
-}
-
-enum og_metric_type
-og_pipe_be_ctr_type(unsigned int c)
-{
-	return c < OG_ARRAY_SIZE(be_defs) ? be_defs[c].type : OG_METRIC_COUNTER;
-}
-
-enum og_metric_type
-og_pipe_lc_ctr_type(unsigned int c)
-{
-	return c < OG_ARRAY_SIZE(lc_defs) ? lc_defs[c].type : OG_METRIC_COUNTER;
-}
 
 const char *
 og_pipe_trigger_name(unsigned int t)
@@ -468,6 +412,23 @@ collect_budget(void *arg, struct og_metric_out *out)
 	og_metric_sample(out, NULL, v);
 }
 
+static const struct og_metric_group groups[] = {
+	{ og_pipe_sig_defs, OG_PIPE_SIG_MAX, collect_sig, NULL },
+	{ og_pipe_be_defs, OG_PIPE_BE_MAX, collect_be, NULL },
+	{ og_pipe_lc_defs, OG_PIPE_LC_MAX, og_metric_collect_array, &lc_array },
+	OG_METRIC_ONE("otlpgate_batches_flushed_total",
+		      "Batches flushed to a backend, by why they were flushed", OG_METRIC_COUNTER,
+		      collect_flushed, NULL),
+	OG_METRIC_ONE("otlpgate_batch_items", "Items per batch submitted", OG_METRIC_HISTOGRAM,
+		      collect_batch_hist, NULL),
+	OG_METRIC_ONE("otlpgate_batch_size_bytes", "Body bytes per batch submitted",
+		      OG_METRIC_HISTOGRAM, collect_batch_hist, (void *)1),
+	OG_METRIC_ONE("otlpgate_e2e_latency_microseconds",
+		      "Time from a request's first byte to the backend's 2xx for the batch that "
+		      "carried it, per backend",
+		      OG_METRIC_HISTOGRAM, collect_e2e, NULL),
+};
+
 int
 og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
 			     const struct og_budget *budget)
@@ -477,28 +438,7 @@ og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
 	met_bes = bes;
 	met_nbe = n;
 	met_budget = budget;
-	rc = og_metric_register_table(sig_defs, OG_PIPE_SIG_MAX, collect_sig, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(be_defs, OG_PIPE_BE_MAX, collect_be, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(lc_defs, OG_PIPE_LC_MAX, og_metric_collect_array,
-					      &lc_array);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_batches_flushed_total",
-					"Batches flushed to a backend, by why they were flushed",
-					OG_METRIC_COUNTER, collect_flushed, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_batch_items", "Items per batch submitted",
-					OG_METRIC_HISTOGRAM, collect_batch_hist, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_batch_size_bytes",
-					"Body bytes per batch submitted", OG_METRIC_HISTOGRAM,
-					collect_batch_hist, (void *)1);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_e2e_latency_microseconds",
-					"Time from a request's first byte to the backend's 2xx for "
-					"the batch that carried it, per backend",
-					OG_METRIC_HISTOGRAM, collect_e2e, NULL);
+	rc = og_metric_register_groups(groups, OG_ARRAY_SIZE(groups));
 	if (rc == 0 && budget != NULL)
 		rc = og_metric_register_table(budget_defs, OG_ARRAY_SIZE(budget_defs),
 					      collect_budget, NULL);

@@ -57,9 +57,6 @@ void og_rcv_set_draining(struct og_rcv *r, bool draining);
 /** The receiver's counters. */
 const struct og_rcv_stats *og_rcv_stats(const struct og_rcv *r);
 
-/** Metric name and help of a counter; NULL when out of range. */
-const char *og_rcv_ctr_name(unsigned int c);
-const char *og_rcv_ctr_help(unsigned int c);
 /** HTTP status code of a status slot (0 for "other"). */
 int og_rcv_status_code(unsigned int s);
 /** Label of an encoding slot ("protobuf", "json", "other"). */

@@ -26,18 +26,6 @@ static const char *const enc_names[OG_RCV_ENC_N] = { "protobuf", "json", "other"
 static const char *const comp_names[OG_RCV_COMP_N] = { "identity", "gzip", "other" };
 static const uint64_t lat_bounds[] = { OG_RCV_LAT_BOUNDS };
 
-const char *
-og_rcv_ctr_name(unsigned int c)
-{
-	return c < RTE_DIM(ctr_defs) ? ctr_defs[c].name : NULL;
-}
-
-const char *
-og_rcv_ctr_help(unsigned int c)
-{
-	return c < RTE_DIM(ctr_defs) ? ctr_defs[c].help : NULL;
-}
-
 int
 og_rcv_status_code(unsigned int s)
 {
@@ -206,27 +194,23 @@ collect_latency(void *arg, struct og_metric_out *out)
 			      s->lat_sum_us, s->lat_count);
 }
 
+static const struct og_metric_group groups[] = {
+	{ ctr_defs, OG_RCV_CTR_MAX, og_metric_collect_array, &ctr_array },
+	OG_METRIC_ONE("otlpgate_http_requests_total",
+		      "OTLP/HTTP requests answered, by signal (path), encoding, compression and "
+		      "status code",
+		      OG_METRIC_COUNTER, collect_requests, NULL),
+	{ reason_defs, RTE_DIM(reason_defs), collect_reasons, NULL },
+	OG_METRIC_ONE("otlpgate_http_request_duration_microseconds",
+		      "Time from a request's first byte to its response being queued on the "
+		      "connection",
+		      OG_METRIC_HISTOGRAM, collect_latency, NULL),
+};
+
 int
 og_rcv_metrics_register(struct og_rcv *const *rcvs, unsigned int n)
 {
-	int rc;
-
 	met_rcvs = rcvs;
 	met_n = n;
-	rc = og_metric_register_table(ctr_defs, OG_RCV_CTR_MAX, og_metric_collect_array,
-				      &ctr_array);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_http_requests_total",
-					"OTLP/HTTP requests answered, by signal (path), encoding, "
-					"compression and status code",
-					OG_METRIC_COUNTER, collect_requests, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(reason_defs, RTE_DIM(reason_defs), collect_reasons,
-					      NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_http_request_duration_microseconds",
-					"Time from a request's first byte to its response being "
-					"queued on the connection",
-					OG_METRIC_HISTOGRAM, collect_latency, NULL);
-	return rc;
+	return og_metric_register_groups(groups, RTE_DIM(groups));
 }

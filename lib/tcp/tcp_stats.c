@@ -106,26 +106,21 @@ _Static_assert(offsetof(struct tcp_snap, half_open) - offsetof(struct tcp_snap, 
 		       2 * sizeof(uint64_t),
 	       "gauge_defs follows struct tcp_snap");
 
+static const struct og_metric_group groups[] = {
+	{ cnt_defs, OG_TCP_CNT_MAX, og_metric_collect_array, &cnt_array },
+	OG_METRIC_ONE(
+		"otlpgate_tcp_drops_total",
+		"Segments dropped or work refused by lib/tcp, by reason (lib/tcp/tcp_drop.def)",
+		OG_METRIC_COUNTER, collect_drops, NULL),
+	OG_METRIC_ONE("otlpgate_tcp_connections", "TCP connections by state (RFC 9293 3.3.2)",
+		      OG_METRIC_GAUGE, collect_conns, NULL),
+	{ gauge_defs, OG_ARRAY_SIZE(gauge_defs), og_metric_collect_array, &gauge_array },
+};
+
 int
 og_tcp_metrics_register(struct og_tcp_stack *const *stacks, unsigned int n)
 {
-	int rc;
-
 	tcp_stacks = stacks;
 	tcp_n = n;
-	rc = og_metric_register_table(cnt_defs, OG_TCP_CNT_MAX, og_metric_collect_array,
-				      &cnt_array);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_tcp_drops_total",
-					"Segments dropped or work refused by lib/tcp, by reason "
-					"(lib/tcp/tcp_drop.def)",
-					OG_METRIC_COUNTER, collect_drops, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_tcp_connections",
-					"TCP connections by state (RFC 9293 3.3.2)",
-					OG_METRIC_GAUGE, collect_conns, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(gauge_defs, OG_ARRAY_SIZE(gauge_defs),
-					      og_metric_collect_array, &gauge_array);
-	return rc;
+	return og_metric_register_groups(groups, OG_ARRAY_SIZE(groups));
 }

@@ -193,39 +193,38 @@ begin(struct pt_expect *exp)
 
 /* ---- tests ------------------------------------------------------------ */
 
+/* the TYPE column agrees with the Prometheus naming rule (_total) */
+static void
+check_types(const struct og_metric_def *defs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		size_t len = strlen(defs[i].name);
+		bool total = len > 6 && strcmp(defs[i].name + len - 6, "_total") == 0;
+
+		CU_ASSERT_EQUAL(defs[i].type == OG_METRIC_COUNTER, total);
+	}
+}
+
 static void
 test_names(void)
 {
-	CU_ASSERT_STRING_EQUAL(og_pipe_sig_ctr_name(OG_PIPE_SIG_ITEMS_RECEIVED),
+	CU_ASSERT_STRING_EQUAL(og_pipe_sig_defs[OG_PIPE_SIG_ITEMS_RECEIVED].name,
 			       "otlpgate_items_received_total");
-	CU_ASSERT_STRING_EQUAL(og_pipe_be_ctr_name(OG_PIPE_BE_ITEMS_QUEUED),
+	CU_ASSERT_STRING_EQUAL(og_pipe_be_defs[OG_PIPE_BE_ITEMS_QUEUED].name,
 			       "otlpgate_items_queued");
-	CU_ASSERT_PTR_NULL(og_pipe_sig_ctr_name(OG_PIPE_SIG_MAX));
-	CU_ASSERT_PTR_NULL(og_pipe_be_ctr_help(OG_PIPE_BE_MAX));
-	CU_ASSERT_PTR_NULL(og_pipe_lc_ctr_name(OG_PIPE_LC_MAX));
 	CU_ASSERT_STRING_EQUAL(og_pipe_trigger_name(OG_PIPE_TRIGGER_TIMEOUT), "timeout");
 	CU_ASSERT_PTR_NULL(og_pipe_trigger_name(OG_PIPE_TRIGGER_MAX));
 	for (unsigned int i = 0; i < OG_PIPE_SIG_MAX; i++)
-		CU_ASSERT(og_pipe_sig_ctr_type(i) == OG_METRIC_COUNTER &&
-			  og_pipe_sig_ctr_help(i)[0] != '\0');
-	CU_ASSERT_EQUAL(og_pipe_be_ctr_type(OG_PIPE_BE_ITEMS_QUEUED), OG_METRIC_GAUGE);
-	CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(OG_PIPE_LC_RECORDS_IN_FLIGHT), OG_METRIC_GAUGE);
-	CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(OG_PIPE_LC_RING_FULL), OG_METRIC_COUNTER);
-	CU_ASSERT_STRING_EQUAL(og_pipe_lc_ctr_name(OG_PIPE_LC_COPIED_BYTES),
+		CU_ASSERT(og_pipe_sig_defs[i].type == OG_METRIC_COUNTER &&
+			  og_pipe_sig_defs[i].help[0] != '\0');
+	CU_ASSERT_EQUAL(og_pipe_be_defs[OG_PIPE_BE_ITEMS_QUEUED].type, OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_RECORDS_IN_FLIGHT].type, OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_RING_FULL].type, OG_METRIC_COUNTER);
+	CU_ASSERT_STRING_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_COPIED_BYTES].name,
 			       "otlpgate_copied_bytes_total");
-	/* the TYPE column agrees with the Prometheus naming rule (_total) */
-	for (unsigned int i = 0; i < OG_PIPE_BE_MAX; i++) {
-		const char *n = og_pipe_be_ctr_name(i);
-		bool total = strcmp(n + strlen(n) - 6, "_total") == 0;
-
-		CU_ASSERT_EQUAL(og_pipe_be_ctr_type(i) == OG_METRIC_COUNTER, total);
-	}
-	for (unsigned int i = 0; i < OG_PIPE_LC_MAX; i++) {
-		const char *n = og_pipe_lc_ctr_name(i);
-		bool total = strcmp(n + strlen(n) - 6, "_total") == 0;
-
-		CU_ASSERT_EQUAL(og_pipe_lc_ctr_type(i) == OG_METRIC_COUNTER, total);
-	}
+	check_types(og_pipe_sig_defs, OG_PIPE_SIG_MAX);
+	check_types(og_pipe_be_defs, OG_PIPE_BE_MAX);
+	check_types(og_pipe_lc_defs, OG_PIPE_LC_MAX);
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(0), 1);
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(OG_PIPE_HIST_ITEMS_N - 1), UINT64_MAX);
 	CU_ASSERT_EQUAL(og_pipe_hist_bytes_bound(OG_PIPE_HIST_BYTES_N - 2), 16777216);

@@ -74,9 +74,6 @@ int og_backend_otlp_http_stats(const struct og_backend *be, struct og_ohttp_stat
  */
 uint32_t og_backend_otlp_http_daddr(const struct og_backend *be);
 
-/** Metric name and help of counter @p c (NULL when out of range). */
-const char *og_ohttp_ctr_name(unsigned int c);
-const char *og_ohttp_ctr_help(unsigned int c);
 /** Upper bound of latency bucket @p i in microseconds (UINT64_MAX: +Inf). */
 uint64_t og_ohttp_lat_bound(unsigned int i);
 

@@ -27,18 +27,6 @@ static const uint64_t lat_bounds[] = { OG_OHTTP_LAT_BOUNDS };
 static struct ohttp *alive[OG_MAX_BACKENDS];
 static unsigned int n_alive;
 
-const char *
-og_ohttp_ctr_name(unsigned int c)
-{
-	return c < OG_OHTTP_CTR_MAX ? ctr_defs[c].name : NULL;
-}
-
-const char *
-og_ohttp_ctr_help(unsigned int c)
-{
-	return c < OG_OHTTP_CTR_MAX ? ctr_defs[c].help : NULL;
-}
-
 uint64_t
 og_ohttp_lat_bound(unsigned int i)
 {
@@ -146,20 +134,18 @@ collect_latency(void *arg, struct og_metric_out *out)
 	}
 }
 
+static const struct og_metric_group groups[] = {
+	{ ctr_defs, OG_OHTTP_CTR_MAX, collect_ctr, NULL },
+	{ gauge_defs, RTE_DIM(gauge_defs), collect_gauge, NULL },
+	OG_METRIC_ONE("otlpgate_egress_request_duration_microseconds",
+		      "Time from a request's first byte handed to TCP to its complete response",
+		      OG_METRIC_HISTOGRAM, collect_latency, NULL),
+};
+
 int
 og_backend_otlp_http_register_metrics(void)
 {
-	int rc;
-
 	if (n_alive == 0)
 		return 0;
-	rc = og_metric_register_table(ctr_defs, OG_OHTTP_CTR_MAX, collect_ctr, NULL);
-	if (rc == 0)
-		rc = og_metric_register_table(gauge_defs, RTE_DIM(gauge_defs), collect_gauge, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_egress_request_duration_microseconds",
-					"Time from a request's first byte handed to TCP to its "
-					"complete response",
-					OG_METRIC_HISTOGRAM, collect_latency, NULL);
-	return rc;
+	return og_metric_register_groups(groups, RTE_DIM(groups));
 }
