@@ -12,37 +12,6 @@
 #include "og_metric.h"
 #include "og_test.h"
 
-/* An exposition in miniature: "name[suffix][{labels}] value\n" per sample. */
-static void
-text_emit(struct og_metric_out *o, const char *labels, uint64_t v)
-{
-	struct og_wbuf *w = o->sink;
-
-	og_wbuf_printf(w, "%s%s", o->m->name, o->suffix != NULL ? o->suffix : "");
-	if (labels != NULL && labels[0] != '\0')
-		og_wbuf_printf(w, "{%s}", labels);
-	og_wbuf_printf(w, " %" PRIu64 "\n", v);
-}
-
-static void
-render_one(void *ctx, const struct og_metric *m)
-{
-	struct og_metric_out o = { .emit = text_emit, .m = m, .sink = ctx };
-
-	og_wbuf_printf(ctx, "# TYPE %s %s\n", m->name, og_metric_type_name(m->type));
-	m->collect(m->arg, &o);
-}
-
-/* Scrape every metric under @p prefix (NULL: all) into a NUL-ended string. */
-static char *
-scrape(struct og_wbuf *w, const char *prefix)
-{
-	w->len = 0;
-	og_metric_foreach(prefix, render_one, w);
-	og_wbuf_putc(w, 0);
-	return (char *)w->data;
-}
-
 static void
 collect_const(void *arg, struct og_metric_out *out)
 {
@@ -113,7 +82,7 @@ static void
 test_table_one_snapshot_per_scrape(void)
 {
 	struct og_wbuf w;
-	char *text;
+	const char *text;
 
 	og_metric_unregister_all();
 	og_wbuf_init_growable(&w);
@@ -124,7 +93,7 @@ test_table_one_snapshot_per_scrape(void)
 	/* a row taken already stops the table there */
 	CU_ASSERT_EQUAL(og_metric_register_table(t_defs + 2, 1, og_metric_collect_array, &t_array),
 			-EEXIST);
-	text = scrape(&w, NULL);
+	text = og_test_scrape(NULL, &w);
 	/* the TYPE column of each row, and word row of the summed array */
 	CU_ASSERT_STRING_EQUAL(text, "# TYPE t_a_total counter\nt_a_total 11\n"
 				     "# TYPE t_b_level gauge\nt_b_level 22\n"
@@ -132,11 +101,11 @@ test_table_one_snapshot_per_scrape(void)
 	/* three metrics, one sum: they all read the same moment */
 	CU_ASSERT_EQUAL(t_sums, 1);
 	lcores[1].ctr[0] = 100;
-	text = scrape(&w, NULL);
+	text = og_test_scrape(NULL, &w);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "t_a_total 101\n"));
 	CU_ASSERT_EQUAL(t_sums, 2);
 	/* a prefix scrape is a scrape too */
-	text = scrape(&w, "t_b");
+	text = og_test_scrape("t_b", &w);
 	CU_ASSERT_STRING_EQUAL(text, "# TYPE t_b_level gauge\nt_b_level 22\n");
 	CU_ASSERT_EQUAL(t_sums, 3);
 	og_wbuf_free(&w);
@@ -160,10 +129,10 @@ test_row_index(void)
 	CU_ASSERT_EQUAL(og_metric_register_table(t_defs, 3, collect_rows, NULL), 0);
 	CU_ASSERT_EQUAL(og_metric_register("t_single", "x", OG_METRIC_GAUGE, collect_rows, NULL),
 			0);
-	CU_ASSERT_STRING_EQUAL(scrape(&w, NULL), "# TYPE t_a_total counter\nt_a_total 100\n"
-						 "# TYPE t_b_level gauge\nt_b_level 101\n"
-						 "# TYPE t_c_total counter\nt_c_total 102\n"
-						 "# TYPE t_single gauge\nt_single 100\n");
+	CU_ASSERT_STRING_EQUAL(og_test_scrape(NULL, &w), "# TYPE t_a_total counter\nt_a_total 100\n"
+							 "# TYPE t_b_level gauge\nt_b_level 101\n"
+							 "# TYPE t_c_total counter\nt_c_total 102\n"
+							 "# TYPE t_single gauge\nt_single 100\n");
 	og_wbuf_free(&w);
 	og_metric_unregister_all();
 }
@@ -197,18 +166,19 @@ test_histogram(void)
 					   "backend=\"b\""),
 			0);
 	/* cumulative buckets, le last among the labels, then _sum and _count */
-	CU_ASSERT_STRING_EQUAL(scrape(&w, NULL), "# TYPE t_lat histogram\n"
-						 "t_lat_bucket{le=\"10\"} 1\n"
-						 "t_lat_bucket{le=\"100\"} 3\n"
-						 "t_lat_bucket{le=\"+Inf\"} 7\n"
-						 "t_lat_sum 555\n"
-						 "t_lat_count 7\n"
-						 "# TYPE t_lat_be histogram\n"
-						 "t_lat_be_bucket{backend=\"b\",le=\"10\"} 1\n"
-						 "t_lat_be_bucket{backend=\"b\",le=\"100\"} 3\n"
-						 "t_lat_be_bucket{backend=\"b\",le=\"+Inf\"} 7\n"
-						 "t_lat_be_sum{backend=\"b\"} 555\n"
-						 "t_lat_be_count{backend=\"b\"} 7\n");
+	CU_ASSERT_STRING_EQUAL(og_test_scrape(NULL, &w),
+			       "# TYPE t_lat histogram\n"
+			       "t_lat_bucket{le=\"10\"} 1\n"
+			       "t_lat_bucket{le=\"100\"} 3\n"
+			       "t_lat_bucket{le=\"+Inf\"} 7\n"
+			       "t_lat_sum 555\n"
+			       "t_lat_count 7\n"
+			       "# TYPE t_lat_be histogram\n"
+			       "t_lat_be_bucket{backend=\"b\",le=\"10\"} 1\n"
+			       "t_lat_be_bucket{backend=\"b\",le=\"100\"} 3\n"
+			       "t_lat_be_bucket{backend=\"b\",le=\"+Inf\"} 7\n"
+			       "t_lat_be_sum{backend=\"b\"} 555\n"
+			       "t_lat_be_count{backend=\"b\"} 7\n");
 	og_wbuf_free(&w);
 	og_metric_unregister_all();
 }
@@ -243,7 +213,7 @@ test_series_by_name(void)
 	CU_ASSERT_EQUAL(og_metric_register("t_rejected_total", "x", OG_METRIC_COUNTER,
 					   collect_reasons, "signal=\"logs\""),
 			0);
-	CU_ASSERT_STRING_EQUAL(scrape(&w, NULL),
+	CU_ASSERT_STRING_EQUAL(og_test_scrape(NULL, &w),
 			       "# TYPE t_errors_total counter\n"
 			       "t_errors_total{reason=\"short\"} 4\n"
 			       "t_errors_total{reason=\"long\"} 5\n"

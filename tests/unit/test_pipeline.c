@@ -205,6 +205,45 @@ check_types(const struct og_metric_def *defs, unsigned int n)
 	}
 }
 
+/*
+ * lib/pipeline registers its own metrics: the .def rows with their TYPE,
+ * the budget, and otlpgate_copied_bytes_total, the one counter of copies.
+ */
+static void
+test_metrics_registered(void)
+{
+	struct og_budget budget;
+	struct og_wbuf w;
+	const char *t;
+	long long c0, r0;
+
+	og_budget_init(&budget, 1000, 900, 700);
+	og_wbuf_init_growable(&w);
+	og_metric_unregister_all();
+	CU_ASSERT_EQUAL(og_pipeline_metrics_register(NULL, 0, &budget), 0);
+	t = og_test_scrape(NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_items_queued gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_copied_bytes_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_batch_items histogram\n"));
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_memory_budget_limit_bytes"), 1000);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_memory_budget_accepting"), 1);
+	CU_ASSERT_EQUAL(
+		og_test_sample(t, "otlpgate_batch_items_bucket{signal=\"logs\",le=\"+Inf\"}"),
+		og_test_sample(t, "otlpgate_batch_items_count{signal=\"logs\"}"));
+	c0 = og_test_sample(t, "otlpgate_copied_bytes_total");
+	r0 = og_test_sample(t, "otlpgate_items_received_total{signal=\"traces\"}");
+	CU_ASSERT(c0 >= 0 && r0 >= 0);
+	og_pipe_count_copied(5);
+	og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES, 3);
+	t = og_test_scrape(NULL, &w);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_copied_bytes_total"), c0 + 5);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_items_received_total{signal=\"traces\"}"),
+			r0 + 3);
+	og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES, (uint64_t)0 - 3);
+	og_metric_unregister_all();
+	og_wbuf_free(&w);
+}
+
 static void
 test_names(void)
 {
@@ -1028,6 +1067,7 @@ suite_clean(void)
 
 static CU_TestInfo pipeline_tests[] = {
 	{ "counter, trigger and bucket names", test_names },
+	{ "metrics registered by lib/pipeline", test_metrics_registered },
 	{ "budget: limit, water marks, hysteresis", test_budget },
 	{ "records: charge, piece arrays, free", test_records },
 	{ "batch visitor: literals, runs inside segments, errors", test_foreach },
