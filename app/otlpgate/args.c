@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "app.h"
-#include "og_telemetry.h"
+#include "og_common.h"
 
 enum {
 	OPT_PORT_IP = 256,
@@ -370,7 +370,7 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 			uint32_t a;
 			uint16_t p;
 
-			if (og_telemetry_parse_addr(optarg, &a, &p) != 0)
+			if (og_parse_ipv4_port(optarg, &a, &p) != 0)
 				return fail(name, "expected ADDR:PORT, got", optarg);
 			o->telemetry = optarg;
 			break;
@@ -399,8 +399,8 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 		case OPT_OTLP_HTTP:
 			if (strcmp(optarg, "off") == 0) {
 				o->otlp_http_off = true;
-			} else if (og_telemetry_parse_addr(optarg, &o->otlp_addr_be,
-							   &o->otlp_port) != 0 ||
+			} else if (og_parse_ipv4_port(optarg, &o->otlp_addr_be, &o->otlp_port) !=
+					   0 ||
 				   o->otlp_port == 0) {
 				return fail(name, "expected ADDR:PORT or off, got", optarg);
 			}

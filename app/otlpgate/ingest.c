@@ -24,7 +24,7 @@
 #include "og_backend_null.h"
 #include "og_backend_otlp_http.h"
 #include "og_otlp.h"
-#include "og_telemetry.h"
+#include "og_metric.h"
 
 static struct og_budget budget;
 static struct og_backend *backends[APP_MAX_BACKENDS];
@@ -311,9 +311,9 @@ app_ingest_register_metrics(void)
 
 	if (n_rcvs == 0)
 		return 0;
-	rc = og_telemetry_register_pipeline(backends, n_backends, &budget);
+	rc = og_pipeline_metrics_register(backends, n_backends, &budget);
 	if (rc == 0)
-		rc = og_telemetry_register_receiver(rcvs, n_rcvs);
+		rc = og_rcv_metrics_register(rcvs, n_rcvs);
 	if (rc == 0)
 		rc = og_backend_otlp_http_register_metrics();
 	if (rc == 0)

@@ -21,6 +21,7 @@
 #include <rte_random.h>
 
 #include "app.h"
+#include "og_metric.h"
 #include "og_telemetry.h"
 
 RTE_LOG_REGISTER(og_app_logtype, otlpgate.app, INFO);
@@ -283,44 +284,42 @@ collect_tsc_hz(void *arg, struct og_metric_out *out)
 	og_metric_sample(out, NULL, rte_get_tsc_hz());
 }
 
+/* the app's own metrics: dataplane lcores and the stages of the data path */
+static const struct og_metric_group app_metrics[] = {
+	OG_METRIC_ONE("otlpgate_lcore_busy_cycles_total",
+		      "TSC cycles of dataplane loop iterations that received or sent packets",
+		      OG_METRIC_COUNTER, collect_lcore, (void *)1),
+	OG_METRIC_ONE("otlpgate_lcore_cycles_total", "TSC cycles of all dataplane loop iterations",
+		      OG_METRIC_COUNTER, collect_lcore, NULL),
+	OG_METRIC_ONE("otlpgate_stage_cycles_total",
+		      "TSC cycles spent in each stage of the data path: rx_tcp (NIC RX, IPv4, "
+		      "TCP), http (parsing, answers), decode (inflate, scan, records), batch, tx "
+		      "(backends, NIC TX)",
+		      OG_METRIC_COUNTER, collect_stage, NULL),
+	OG_METRIC_ONE("otlpgate_lcore_long_iterations_total",
+		      "Busy loop iterations of 1 ms or more (preempted, or a very large body): in "
+		      "no stage",
+		      OG_METRIC_COUNTER, collect_long, NULL),
+	OG_METRIC_ONE("otlpgate_lcore_long_iteration_cycles_total",
+		      "TSC cycles of busy loop iterations of 1 ms or more", OG_METRIC_COUNTER,
+		      collect_long, (void *)1),
+	OG_METRIC_ONE("otlpgate_lcore_tsc_hz",
+		      "TSC frequency: divides the cycle counters into seconds", OG_METRIC_GAUGE,
+		      collect_tsc_hz, NULL),
+};
+
 static int
 register_metrics(void)
 {
-	int rc = og_telemetry_register_builtin();
+	/* each layer registers its own metrics (lib/common/og_metric.h) */
+	int rc = og_net_metrics_register();
 
 	if (rc == 0)
-		rc = og_telemetry_register_tcp(stacks, n_stacks);
+		rc = og_tcp_metrics_register(stacks, n_stacks);
 	if (rc == 0)
 		rc = app_ingest_register_metrics();
 	if (rc == 0)
-		rc = og_metric_register("otlpgate_lcore_busy_cycles_total",
-					"TSC cycles of dataplane loop iterations that received or "
-					"sent packets",
-					OG_METRIC_COUNTER, collect_lcore, (void *)1);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_lcore_cycles_total",
-					"TSC cycles of all dataplane loop iterations",
-					OG_METRIC_COUNTER, collect_lcore, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_stage_cycles_total",
-					"TSC cycles spent in each stage of the data path: rx_tcp "
-					"(NIC RX, IPv4, TCP), http (parsing, answers), decode "
-					"(inflate, scan, records), batch, tx (backends, NIC TX)",
-					OG_METRIC_COUNTER, collect_stage, NULL);
-	if (rc == 0)
-		rc = og_metric_register(
-			"otlpgate_lcore_long_iterations_total",
-			"Busy loop iterations of 1 ms or more (preempted, or a very "
-			"large body): in no stage",
-			OG_METRIC_COUNTER, collect_long, NULL);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_lcore_long_iteration_cycles_total",
-					"TSC cycles of busy loop iterations of 1 ms or more",
-					OG_METRIC_COUNTER, collect_long, (void *)1);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_lcore_tsc_hz",
-					"TSC frequency: divides the cycle counters into seconds",
-					OG_METRIC_GAUGE, collect_tsc_hz, NULL);
+		rc = og_metric_register_groups(app_metrics, RTE_DIM(app_metrics));
 	return rc;
 }
 

@@ -201,4 +201,13 @@ int og_args_split(int argc, char **argv, char **app_argv, int *app_argc);
  */
 bool og_args_help(int argc, char *const *argv);
 
+/**
+ * Parse an IPv4 "ADDR:PORT" (dotted quad, port 0..65535), as in the
+ * --otlp and --telemetry options.
+ *
+ * @return 0 and fills @p addr_be (network order) and @p port (host order),
+ *   or -EINVAL.
+ */
+int og_parse_ipv4_port(const char *s, uint32_t *addr_be, uint16_t *port);
+
 #endif /* OG_COMMON_H */

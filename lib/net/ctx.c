@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Network contexts: creation, the registry of live contexts the control
- * thread sums counters over, and the name tables generated from the .def
- * files.
+ * Network contexts: creation, and the registry of live contexts the control
+ * thread sums counters over (their metrics are net_stats.c's).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <rte_spinlock.h>
 
 #include "net_private.h"
+#include "og_metric.h"
 
 #define NET_MAX_CTX 1024
 
@@ -22,51 +22,6 @@
  */
 static rte_spinlock_t reg_lock = RTE_SPINLOCK_INITIALIZER;
 static struct og_net_ctx *registry[NET_MAX_CTX];
-
-static const char *const drop_names[] = {
-#define OG_NET_DROP(e, name, help) [OG_NET_DROP_##e] = name,
-#include "net_drop.def"
-#undef OG_NET_DROP
-};
-static const char *const drop_helps[] = {
-#define OG_NET_DROP(e, name, help) [OG_NET_DROP_##e] = help,
-#include "net_drop.def"
-#undef OG_NET_DROP
-};
-static const char *const ctr_names[] = {
-#define OG_NET_CTR(e, name, help) [OG_NET_CTR_##e] = name,
-#include "net_counters.def"
-#undef OG_NET_CTR
-};
-static const char *const ctr_helps[] = {
-#define OG_NET_CTR(e, name, help) [OG_NET_CTR_##e] = help,
-#include "net_counters.def"
-#undef OG_NET_CTR
-};
-
-const char *
-og_net_drop_name(unsigned int reason)
-{
-	return reason < OG_NET_DROP_MAX ? drop_names[reason] : NULL;
-}
-
-const char *
-og_net_drop_help(unsigned int reason)
-{
-	return reason < OG_NET_DROP_MAX ? drop_helps[reason] : NULL;
-}
-
-const char *
-og_net_ctr_name(unsigned int ctr)
-{
-	return ctr < OG_NET_CTR_MAX ? ctr_names[ctr] : NULL;
-}
-
-const char *
-og_net_ctr_help(unsigned int ctr)
-{
-	return ctr < OG_NET_CTR_MAX ? ctr_helps[ctr] : NULL;
-}
 
 static uint16_t
 eth_xmit(void *arg, struct rte_mbuf **pkts, uint16_t n)
@@ -182,10 +137,8 @@ og_net_stats_sum(struct og_net_stats *out)
 
 		if (nc == NULL)
 			continue;
-		for (unsigned int i = 0; i < OG_NET_CTR_MAX; i++)
-			out->ctr[i] += nc->stats.ctr[i];
-		for (unsigned int i = 0; i < OG_NET_DROP_MAX; i++)
-			out->drop[i] += nc->stats.drop[i];
+		og_metric_sum_u64(out->ctr, nc->stats.ctr, OG_NET_CTR_MAX);
+		og_metric_sum_u64(out->drop, nc->stats.drop, OG_NET_DROP_MAX);
 	}
 	rte_spinlock_unlock(&reg_lock);
 }

@@ -133,7 +133,15 @@ const char *og_net_drop_name(unsigned int reason);
 const char *og_net_drop_help(unsigned int reason);
 /** Metric name of an event counter. */
 const char *og_net_ctr_name(unsigned int ctr);
-/** Help text of an event counter. */
-const char *og_net_ctr_help(unsigned int ctr);
+
+/**
+ * Register lib/net's metrics in the registry (lib/common/og_metric.h): the
+ * ethdev statistics and link state of every port, the rows of
+ * net_counters.def and otlpgate_net_drops_total{reason} (net_drop.def),
+ * summed over every live context. Call once at start.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_net_metrics_register(void);
 
 #endif /* OG_NET_H */

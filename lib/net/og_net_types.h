@@ -26,7 +26,7 @@ enum og_net_drop {
 
 /** Event counters of lib/net (net_counters.def). */
 enum og_net_ctr {
-#define OG_NET_CTR(e, name, help) OG_NET_CTR_##e,
+#define OG_NET_CTR(e, name, type, help) OG_NET_CTR_##e,
 #include "net_counters.def"
 #undef OG_NET_CTR
 	OG_NET_CTR_MAX,

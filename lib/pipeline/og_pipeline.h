@@ -21,6 +21,7 @@
 
 #include <rte_lcore.h>
 
+#include "og_metric_types.h"
 #include "og_pipeline_types.h"
 
 /* ---- records (rec.c) ------------------------------------------------- */
@@ -296,18 +297,36 @@ void og_pipe_stats_reset(void);
  */
 void og_pipe_count(enum og_pipe_sig_ctr c, enum og_otlp_signal sig, uint64_t n);
 
-/** Metric name, help text of each counter shape (NULL when out of range). */
-const char *og_pipe_sig_ctr_name(unsigned int c);
-const char *og_pipe_sig_ctr_help(unsigned int c);
-const char *og_pipe_be_ctr_name(unsigned int c);
-const char *og_pipe_be_ctr_help(unsigned int c);
-const char *og_pipe_lc_ctr_name(unsigned int c);
-const char *og_pipe_lc_ctr_help(unsigned int c);
+/**
+ * Add @p n to otlpgate_copied_bytes_total on the calling lcore: body bytes
+ * the CPU wrote rather than referenced. The receiver counts its ingest
+ * copies (inflate, JSON transcoding, linearisation), the backend drivers
+ * their egress output (gzip); this counter is the figure's only owner.
+ */
+void og_pipe_count_copied(uint64_t n);
+
+/**
+ * Register lib/pipeline's metrics in the registry (lib/common/og_metric.h):
+ * every row of pipeline_counters.def as its TYPE column says (per signal,
+ * per backend of @p bes and signal, per lcore), batches flushed by
+ * trigger, the batch and end-to-end latency histograms and, when
+ * @p budget is not NULL, the memory budget. The arrays must outlive the
+ * registration. Call once at start.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
+				 const struct og_budget *budget);
+
+/**
+ * The rows of pipeline_counters.def, by shape: metric name, help text and
+ * Prometheus type (the TYPE column), indexed by the shape's enum.
+ */
+extern const struct og_metric_def og_pipe_sig_defs[OG_PIPE_SIG_MAX];
+extern const struct og_metric_def og_pipe_be_defs[OG_PIPE_BE_MAX];
+extern const struct og_metric_def og_pipe_lc_defs[OG_PIPE_LC_MAX];
 /** Label of a flush trigger ("items", "bytes", ...). */
 const char *og_pipe_trigger_name(unsigned int t);
-/** Whether a metric name is a gauge (it does not end in _total). */
-bool og_pipe_metric_is_gauge(const char *name);
-
 /** Upper bound of histogram bucket @p i (UINT64_MAX for +Inf). */
 uint64_t og_pipe_hist_items_bound(unsigned int i);
 uint64_t og_pipe_hist_bytes_bound(unsigned int i);

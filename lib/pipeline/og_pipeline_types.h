@@ -156,9 +156,6 @@ struct og_backend {
 	uint16_t idx;	/**< index in the stats arrays, < OG_MAX_BACKENDS */
 	void *priv;	/**< the driver's */
 	uint64_t inflight; /**< batches taken and not completed (atomic) */
-	/** Body bytes the driver wrote rather than referenced (egress gzip),
-	 *  summed into otlpgate_copied_bytes_total (atomic). */
-	uint64_t copied_bytes;
 };
 
 /** Settings of og_batcher_create(); zero fields take the defaults. */
@@ -190,21 +187,21 @@ struct og_egress_conf {
 
 /** Per-signal counters (pipeline_counters.def). */
 enum og_pipe_sig_ctr {
-#define OG_PIPE_SIG(e, name, help) OG_PIPE_SIG_##e,
+#define OG_PIPE_SIG(e, name, type, help) OG_PIPE_SIG_##e,
 #include "pipeline_counters.def"
 	OG_PIPE_SIG_MAX,
 };
 
 /** Per-backend, per-signal counters (pipeline_counters.def). */
 enum og_pipe_be_ctr {
-#define OG_PIPE_BE(e, name, help) OG_PIPE_BE_##e,
+#define OG_PIPE_BE(e, name, type, help) OG_PIPE_BE_##e,
 #include "pipeline_counters.def"
 	OG_PIPE_BE_MAX,
 };
 
 /** Per-lcore counters (pipeline_counters.def). */
 enum og_pipe_lc_ctr {
-#define OG_PIPE_LC(e, name, help) OG_PIPE_LC_##e,
+#define OG_PIPE_LC(e, name, type, help) OG_PIPE_LC_##e,
 #include "pipeline_counters.def"
 	OG_PIPE_LC_MAX,
 };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Accounting (DESIGN.md §3): per-lcore counters generated from
- * pipeline_counters.def, their names, summing, and the no-silent-loss
- * invariant.
+ * pipeline_counters.def, their names, summing, the no-silent-loss
+ * invariant, and lib/pipeline's metrics in the registry.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,32 +12,22 @@
 #include <rte_pause.h>
 #include <rte_spinlock.h>
 
+#include "og_metric.h"
+#include "og_otlp.h"
 #include "pipeline_private.h"
 
 struct og_pipe_stats og_pipe_stats_tab[RTE_MAX_LCORE + 1];
 
-static const char *const sig_names[] = {
-#define OG_PIPE_SIG(e, name, help) name,
+const struct og_metric_def og_pipe_sig_defs[OG_PIPE_SIG_MAX] = {
+#define OG_PIPE_SIG OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
-static const char *const sig_helps[] = {
-#define OG_PIPE_SIG(e, name, help) help,
+const struct og_metric_def og_pipe_be_defs[OG_PIPE_BE_MAX] = {
+#define OG_PIPE_BE OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
-static const char *const be_names[] = {
-#define OG_PIPE_BE(e, name, help) name,
-#include "pipeline_counters.def"
-};
-static const char *const be_helps[] = {
-#define OG_PIPE_BE(e, name, help) help,
-#include "pipeline_counters.def"
-};
-static const char *const lc_names[] = {
-#define OG_PIPE_LC(e, name, help) name,
-#include "pipeline_counters.def"
-};
-static const char *const lc_helps[] = {
-#define OG_PIPE_LC(e, name, help) help,
+const struct og_metric_def og_pipe_lc_defs[OG_PIPE_LC_MAX] = {
+#define OG_PIPE_LC OG_METRIC_DEF_ROW
 #include "pipeline_counters.def"
 };
 static const char *const trigger_names[] = {
@@ -56,54 +46,9 @@ _Static_assert(OG_ARRAY_SIZE(e2e_bounds) + 1 == OG_PIPE_HIST_E2E_N, "e2e buckets
 #define NAME_AT(tab, i) ((i) < OG_ARRAY_SIZE(tab) ? (tab)[i] : NULL)
 
 const char *
-og_pipe_sig_ctr_name(unsigned int c)
-{
-	return NAME_AT(sig_names, c);
-}
-
-const char *
-og_pipe_sig_ctr_help(unsigned int c)
-{
-	return NAME_AT(sig_helps, c);
-}
-
-const char *
-og_pipe_be_ctr_name(unsigned int c)
-{
-	return NAME_AT(be_names, c);
-}
-
-const char *
-og_pipe_be_ctr_help(unsigned int c)
-{
-	return NAME_AT(be_helps, c);
-}
-
-const char *
-og_pipe_lc_ctr_name(unsigned int c)
-{
-	return NAME_AT(lc_names, c);
-}
-
-const char *
-og_pipe_lc_ctr_help(unsigned int c)
-{
-	return NAME_AT(lc_helps, c);
-}
-
-const char *
 og_pipe_trigger_name(unsigned int t)
 {
 	return NAME_AT(trigger_names, t);
-}
-
-bool
-og_pipe_metric_is_gauge(const char *name)
-{
-	size_t n = strlen(name);
-
-	/* Prometheus convention: counters, and only counters, end in _total */
-	return n < 6 || strcmp(name + n - 6, "_total") != 0;
 }
 
 uint64_t
@@ -260,6 +205,14 @@ og_pipe_count(enum og_pipe_sig_ctr c, enum og_otlp_signal sig, uint64_t n)
 		pipe_add(st, &st->sig[c][sig], n);
 }
 
+void
+og_pipe_count_copied(uint64_t n)
+{
+	struct og_pipe_stats *st = pipe_stats_self();
+
+	pipe_add(st, &st->lc[OG_PIPE_LC_COPIED_BYTES], n);
+}
+
 int
 og_pipe_check_invariant(const struct og_pipe_stats *s, unsigned int n_backends, char *why,
 			size_t why_len)
@@ -294,4 +247,200 @@ og_pipe_check_invariant(const struct og_pipe_stats *s, unsigned int n_backends, 
 		}
 	}
 	return 0;
+}
+
+/*
+ * --- metrics, registered by lib/pipeline itself ---
+ *
+ * One sum of the per-lcore counters per scrape: every pipeline metric of a
+ * scrape comes from the same snapshot, so the invariant of DESIGN.md §3
+ * holds between them (a sum per metric would mix moments).
+ */
+
+#define LBL OG_METRIC_LABELS_MAX
+
+static struct og_backend *const *met_bes;
+static unsigned int met_nbe;
+static const struct og_budget *met_budget;
+
+static void
+snap_sum(void *buf, void *arg)
+{
+	(void)arg;
+	og_pipe_stats_sum(buf);
+}
+
+static struct og_pipe_stats snap_buf;
+static struct og_metric_snap snap = { .sum = snap_sum, .buf = &snap_buf };
+static struct og_metric_array lc_array = { &snap, offsetof(struct og_pipe_stats, lc) };
+
+static const char *
+signal_name(unsigned int g)
+{
+	return og_otlp_signal_name((enum og_otlp_signal)g);
+}
+
+static void
+collect_sig(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = og_metric_snap_get(&snap);
+
+	(void)arg;
+	og_metric_sample_names(out, NULL, "signal", signal_name, s->sig[og_metric_row(out)], 0,
+			       OG_OTLP_SIGNAL_MAX);
+}
+
+static void
+be_label(char *l, const struct og_backend *be)
+{
+	snprintf(l, LBL, "backend=\"%s\"", be->name);
+}
+
+static void
+collect_be(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = og_metric_snap_get(&snap);
+
+	(void)arg;
+	for (unsigned int b = 0; b < met_nbe; b++) {
+		char l[LBL];
+
+		be_label(l, met_bes[b]);
+		og_metric_sample_names(out, l, "signal", signal_name,
+				       s->be[og_metric_row(out)][met_bes[b]->idx], 0,
+				       OG_OTLP_SIGNAL_MAX);
+	}
+}
+
+static const char *
+trigger_name(unsigned int t)
+{
+	return og_pipe_trigger_name(t);
+}
+
+static void
+collect_flushed(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = og_metric_snap_get(&snap);
+
+	(void)arg;
+	for (unsigned int b = 0; b < met_nbe; b++)
+		for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
+			char l[LBL];
+
+			snprintf(l, sizeof(l), "backend=\"%s\",signal=\"%s\"", met_bes[b]->name,
+				 signal_name(g));
+			og_metric_sample_names(out, l, "trigger", trigger_name,
+					       s->flushed[met_bes[b]->idx][g], 0,
+					       OG_PIPE_TRIGGER_MAX);
+		}
+}
+
+/* arg NULL: items per batch; otherwise bytes per batch; per signal */
+static void
+collect_batch_hist(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = og_metric_snap_get(&snap);
+
+	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
+		const struct og_pipe_hist *h =
+			arg != NULL ? &s->batch_bytes[g] : &s->batch_items[g];
+		char l[LBL];
+
+		snprintf(l, sizeof(l), "signal=\"%s\"", signal_name(g));
+		if (arg != NULL)
+			og_metric_sample_hist(out, l, h->bucket, OG_PIPE_HIST_BYTES_N,
+					      og_pipe_hist_bytes_bound, h->sum, h->count);
+		else
+			og_metric_sample_hist(out, l, h->bucket, OG_PIPE_HIST_ITEMS_N,
+					      og_pipe_hist_items_bound, h->sum, h->count);
+	}
+}
+
+/* Per backend: arrival of a request to its backend's 2xx, in µs. */
+static void
+collect_e2e(void *arg, struct og_metric_out *out)
+{
+	const struct og_pipe_stats *s = og_metric_snap_get(&snap);
+
+	(void)arg;
+	for (unsigned int b = 0; b < met_nbe; b++) {
+		const unsigned int x = met_bes[b]->idx;
+		char l[LBL];
+
+		be_label(l, met_bes[b]);
+		og_metric_sample_hist(out, l, s->e2e[x].bucket, OG_PIPE_HIST_E2E_N,
+				      og_pipe_hist_e2e_bound, s->e2e[x].sum, s->e2e[x].count);
+	}
+}
+
+enum { BUDGET_USED, BUDGET_LIMIT, BUDGET_ACCEPTING, BUDGET_REFUSALS };
+
+static const struct og_metric_def budget_defs[] = {
+	[BUDGET_USED] = { "otlpgate_memory_budget_used_bytes",
+			  "Bytes reserved in the admission budget", OG_METRIC_GAUGE },
+	[BUDGET_LIMIT] = { "otlpgate_memory_budget_limit_bytes",
+			   "Size of the admission budget (--memory)", OG_METRIC_GAUGE },
+	[BUDGET_ACCEPTING] = { "otlpgate_memory_budget_accepting",
+			       "1 while the budget accepts requests, 0 between the high and low "
+			       "water marks",
+			       OG_METRIC_GAUGE },
+	[BUDGET_REFUSALS] = { "otlpgate_memory_budget_refusals_total",
+			      "Reservations the budget refused", OG_METRIC_COUNTER },
+};
+
+static void
+collect_budget(void *arg, struct og_metric_out *out)
+{
+	uint64_t v;
+
+	(void)arg;
+	switch (og_metric_row(out)) {
+	case BUDGET_USED:
+		v = og_budget_used(met_budget);
+		break;
+	case BUDGET_LIMIT:
+		v = met_budget->limit;
+		break;
+	case BUDGET_ACCEPTING:
+		v = og_budget_accepting(met_budget);
+		break;
+	default:
+		v = __atomic_load_n(&met_budget->refusals, __ATOMIC_RELAXED);
+		break;
+	}
+	og_metric_sample(out, NULL, v);
+}
+
+static const struct og_metric_group groups[] = {
+	{ og_pipe_sig_defs, OG_PIPE_SIG_MAX, collect_sig, NULL },
+	{ og_pipe_be_defs, OG_PIPE_BE_MAX, collect_be, NULL },
+	{ og_pipe_lc_defs, OG_PIPE_LC_MAX, og_metric_collect_array, &lc_array },
+	OG_METRIC_ONE("otlpgate_batches_flushed_total",
+		      "Batches flushed to a backend, by why they were flushed", OG_METRIC_COUNTER,
+		      collect_flushed, NULL),
+	OG_METRIC_ONE("otlpgate_batch_items", "Items per batch submitted", OG_METRIC_HISTOGRAM,
+		      collect_batch_hist, NULL),
+	OG_METRIC_ONE("otlpgate_batch_size_bytes", "Body bytes per batch submitted",
+		      OG_METRIC_HISTOGRAM, collect_batch_hist, (void *)1),
+	OG_METRIC_ONE("otlpgate_e2e_latency_microseconds",
+		      "Time from a request's first byte to the backend's 2xx for the batch that "
+		      "carried it, per backend",
+		      OG_METRIC_HISTOGRAM, collect_e2e, NULL),
+};
+
+int
+og_pipeline_metrics_register(struct og_backend *const *bes, unsigned int n,
+			     const struct og_budget *budget)
+{
+	int rc;
+
+	met_bes = bes;
+	met_nbe = n;
+	met_budget = budget;
+	rc = og_metric_register_groups(groups, OG_ARRAY_SIZE(groups));
+	if (rc == 0 && budget != NULL)
+		rc = og_metric_register_table(budget_defs, OG_ARRAY_SIZE(budget_defs),
+					      collect_budget, NULL);
+	return rc;
 }

@@ -57,9 +57,6 @@ void og_rcv_set_draining(struct og_rcv *r, bool draining);
 /** The receiver's counters. */
 const struct og_rcv_stats *og_rcv_stats(const struct og_rcv *r);
 
-/** Metric name and help of a counter; NULL when out of range. */
-const char *og_rcv_ctr_name(unsigned int c);
-const char *og_rcv_ctr_help(unsigned int c);
 /** HTTP status code of a status slot (0 for "other"). */
 int og_rcv_status_code(unsigned int s);
 /** Label of an encoding (enum og_rcv_enc: "protobuf", "json", "other"); NULL out of range. */
@@ -70,5 +67,17 @@ const char *og_rcv_comp_name(unsigned int c);
 const char *og_rcv_sig_name(unsigned int s);
 /** Upper bound in µs of latency bucket @p i (UINT64_MAX: +Inf). */
 uint64_t og_rcv_lat_bound(unsigned int i);
+
+/**
+ * Register lib/receiver's metrics in the registry (lib/common/og_metric.h):
+ * the rows of receiver_counters.def as their TYPE column says, requests by
+ * signal, encoding, compression and code (only the cells that happened),
+ * HTTP and decode errors and rejected items by reason, and the request
+ * latency histogram, summed over @p n receivers (NULL entries skipped).
+ * The array must outlive the registration. Call once at start.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_rcv_metrics_register(struct og_rcv *const *rcvs, unsigned int n);
 
 #endif /* OG_RECEIVER_H */

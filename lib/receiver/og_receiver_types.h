@@ -49,7 +49,7 @@ struct og_rcv_conf {
 
 /** Receiver counters (receiver_counters.def). */
 enum og_rcv_ctr {
-#define OG_RCV_CTR(e, name, help) OG_RCV_CTR_##e,
+#define OG_RCV_CTR(e, name, type, help) OG_RCV_CTR_##e,
 #include "receiver_counters.def"
 	OG_RCV_CTR_MAX,
 };

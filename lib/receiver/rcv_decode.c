@@ -148,7 +148,7 @@ body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		off += m->data_len;
 	}
 	rcv_count(r, OG_RCV_CTR_LINEARIZED, 1);
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, b->len);
+	og_pipe_count_copied(b->len);
 	body_replace(r, b, p, off, mem);
 	return 0;
 }
@@ -207,7 +207,7 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		return -1;
 	}
 	rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, out_len);
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, out_len);
+	og_pipe_count_copied(out_len);
 	body_replace(r, b, out, out_len, mem);
 	return 0;
 }
@@ -251,7 +251,7 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 			       r->conf.max_body);
 		return -1;
 	}
-	rcv_count(r, OG_RCV_CTR_COPIED_BYTES, w.len);
+	og_pipe_count_copied(w.len);
 	body_replace(r, b, out, w.len, mem);
 	return 0;
 }

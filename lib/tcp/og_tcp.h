@@ -160,4 +160,15 @@ const char *og_tcp_cnt_name(enum og_tcp_cnt c);
 /** Reason label of a drop, NULL when out of range. */
 const char *og_tcp_drop_name(enum og_tcp_drop d);
 
+/**
+ * Register lib/tcp's metrics in the registry (lib/common/og_metric.h): the
+ * rows of tcp_counters.def, otlpgate_tcp_drops_total{reason} (tcp_drop.def),
+ * otlpgate_tcp_connections{state} and the memory and half-open gauges,
+ * summed over @p stacks (one per dataplane lcore; NULL entries skipped).
+ * The array must outlive the registration. Call once at start.
+ *
+ * @return 0 or the -errno of og_metric_register().
+ */
+int og_tcp_metrics_register(struct og_tcp_stack *const *stacks, unsigned int n);
+
 #endif /* OG_TCP_H */

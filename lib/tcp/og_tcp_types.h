@@ -34,7 +34,7 @@ enum og_tcp_state {
 
 /** Event counters, from tcp_counters.def. */
 enum og_tcp_cnt {
-#define OG_TCP_CNT(e, name, help) OG_TCP_CNT_##e,
+#define OG_TCP_CNT(e, name, type, help) OG_TCP_CNT_##e,
 #include "tcp_counters.def"
 #undef OG_TCP_CNT
 	OG_TCP_CNT_MAX,

@@ -25,7 +25,7 @@ static const char *const state_names[] = {
 #undef OG_TCP_STATE
 };
 static const char *const cnt_names[] = {
-#define OG_TCP_CNT(e, name, help) name,
+#define OG_TCP_CNT(e, name, type, help) name,
 #include "tcp_counters.def"
 #undef OG_TCP_CNT
 };

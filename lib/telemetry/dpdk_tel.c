@@ -11,7 +11,7 @@
 
 #include <rte_telemetry.h>
 
-#include "telemetry_private.h"
+#include "og_telemetry.h"
 
 struct tel_ctx {
 	struct rte_tel_data *d;
@@ -35,7 +35,7 @@ tel_emit(struct og_metric_out *o, const char *labels, uint64_t v)
 }
 
 static void
-tel_one(void *arg, const struct tel_metric *m)
+tel_one(void *arg, const struct og_metric *m)
 {
 	struct tel_ctx *t = arg;
 	struct rte_tel_data *c;
@@ -60,7 +60,7 @@ tel_cmd(const char *prefix, struct rte_tel_data *d)
 	struct tel_ctx t = { .d = d, .others = prefix == NULL };
 
 	rte_tel_data_start_dict(d);
-	tel_foreach(prefix, tel_one, &t);
+	og_metric_foreach(prefix, tel_one, &t);
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 
 #include <rte_log.h>
 
-#include "telemetry_private.h"
+#include "og_telemetry.h"
 
 RTE_LOG_REGISTER(og_telemetry_logtype, otlpgate.telemetry, INFO);
 #define TEL_LOG(level, fmt, ...) \
@@ -34,30 +34,6 @@ struct og_telemetry_server {
 	volatile bool stop;
 	pthread_t thread;
 };
-
-int
-og_telemetry_parse_addr(const char *s, uint32_t *addr_be, uint16_t *port)
-{
-	const char *colon = s != NULL ? strrchr(s, ':') : NULL;
-	char host[INET_ADDRSTRLEN];
-	struct in_addr in;
-	char *end;
-	unsigned long p;
-
-	if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, &in) != 1)
-		return -EINVAL;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p > 65535)
-		return -EINVAL;
-	*addr_be = in.s_addr;
-	*port = (uint16_t)p;
-	return 0;
-}
 
 static void
 respond(struct og_wbuf *resp, int status, const char *reason, const char *ctype,
@@ -231,7 +207,7 @@ og_telemetry_start(const char *addr_port)
 	uint16_t port;
 	int one = 1;
 
-	if (og_telemetry_parse_addr(addr_port, &sa.sin_addr.s_addr, &port) != 0) {
+	if (og_parse_ipv4_port(addr_port, &sa.sin_addr.s_addr, &port) != 0) {
 		TEL_LOG(ERR, "bad address %s", addr_port ? addr_port : "(null)");
 		return NULL;
 	}

@@ -9,11 +9,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
 #include "og_common.h"
+#include "og_metric.h"
 
 static inline int
 og_test_main(CU_SuiteInfo *suites)
@@ -86,6 +88,61 @@ og_test_split(const uint8_t *buf, size_t len, size_t seg_len, uint32_t *nseg)
 	}
 	*nseg = n;
 	return s;
+}
+
+/* og_test_scrape(): one "name[suffix][{labels}] value" line per sample */
+static inline void
+og_test_emit(struct og_metric_out *o, const char *labels, uint64_t v)
+{
+	struct og_wbuf *w = (struct og_wbuf *)o->sink;
+
+	og_wbuf_printf(w, "%s%s", o->m->name, o->suffix != NULL ? o->suffix : "");
+	if (labels != NULL && labels[0] != '\0')
+		og_wbuf_printf(w, "{%s}", labels);
+	og_wbuf_printf(w, " %llu\n", (unsigned long long)v);
+}
+
+static inline void
+og_test_scrape_one(void *ctx, const struct og_metric *m)
+{
+	struct og_metric_out o = { .emit = og_test_emit, .m = m, .sink = ctx };
+
+	og_wbuf_printf((struct og_wbuf *)ctx, "# TYPE %s %s\n", m->name,
+		       og_metric_type_name(m->type));
+	m->collect(m->arg, &o);
+}
+
+/**
+ * Scrape the registered metrics whose name starts with @p prefix (all when
+ * NULL) into @p w as "# TYPE name type" and "series value" lines, like an
+ * exposition without HELP; returns the NUL-terminated text.
+ */
+static inline const char *
+og_test_scrape(const char *prefix, struct og_wbuf *w)
+{
+	w->len = 0;
+	og_metric_foreach(prefix, og_test_scrape_one, w);
+	og_wbuf_putc(w, 0);
+	return (const char *)w->data;
+}
+
+/**
+ * The value of series @p series ("name" or "name{labels}") in a scrape of
+ * og_test_scrape(), or -1 when it is not there.
+ */
+static inline long long
+og_test_sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
 }
 
 #endif /* OG_TEST_H */

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "og_test.h"
@@ -134,8 +137,9 @@ static const char *const colour_names[COLOUR_MAX] = {
 
 static OG_NAME_LOOKUP(colour_name, enum colour, colour_names, "unknown")
 
-	/* Name lookups are bounded on both sides and never return an empty entry. */
-	static void test_name_lookup(void)
+/* Name lookups are bounded on both sides and never return an empty entry. */
+static void
+test_name_lookup(void)
 {
 	CU_ASSERT_STRING_EQUAL(og_name_at(colour_names, COLOUR_MAX, RED, "x"), "red");
 	CU_ASSERT_STRING_EQUAL(og_name_at(colour_names, COLOUR_MAX, COLOUR_MAX, "x"), "x");
@@ -148,6 +152,30 @@ static OG_NAME_LOOKUP(colour_name, enum colour, colour_names, "unknown")
 	CU_ASSERT_STRING_EQUAL(colour_name((enum colour)1000), "unknown");
 }
 
+static void
+test_parse_ipv4_port(void)
+{
+	uint32_t a = 0;
+	uint16_t p = 0;
+
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:9464", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, htonl(INADDR_LOOPBACK));
+	CU_ASSERT_EQUAL(p, 9464);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("0.0.0.0:0", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(p, 0);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("10.1.2.3:65535", &a, &p), 0);
+	CU_ASSERT_EQUAL(a, htonl(0x0a010203));
+	CU_ASSERT_EQUAL(p, 65535);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:65536", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("127.0.0.1:80x", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port("host:80", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port(":80", &a, &p), -EINVAL);
+	CU_ASSERT_EQUAL(og_parse_ipv4_port(NULL, &a, &p), -EINVAL);
+}
+
 static CU_TestInfo common_tests[] = {
 	{ "locate and copy across segments", test_locate_and_copy },
 	{ "fixed write buffer overflows cleanly", test_wbuf_fixed },
@@ -155,6 +183,7 @@ static CU_TestInfo common_tests[] = {
 	{ "command line split at the first --", test_args_split },
 	{ "help asked for before --", test_args_help },
 	{ "bounded name lookups", test_name_lookup },
+	{ "IPv4 ADDR:PORT parsing", test_parse_ipv4_port },
 	CU_TEST_INFO_NULL,
 };
 

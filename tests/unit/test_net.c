@@ -578,6 +578,36 @@ test_stats_sum(void)
 	og_net_ctx_free(b);
 }
 
+/* lib/net registers its own metrics: the .def rows, typed, summed at scrape */
+static void
+test_metrics_registered(void)
+{
+	struct og_net_ctx *a = make_ctx(0), *b = make_ctx(0);
+	struct og_wbuf w;
+	const char *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	og_wbuf_init_growable(&w);
+	og_metric_unregister_all();
+	CU_ASSERT_EQUAL(og_net_metrics_register(), 0);
+	CU_ASSERT_EQUAL(og_net_metrics_register(), -EEXIST);
+	input1(a, frame(&gw_mac, RTE_ETHER_TYPE_IPV4, "x", 1), NULL);
+	input1(b, frame(&gw_mac, RTE_ETHER_TYPE_IPV4, "x", 1), NULL);
+	t = og_test_scrape("otlpgate_net_", &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_net_rx_packets_total counter\n"));
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_net_rx_packets_total"), 2);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_net_drops_total{reason=\"eth_not_for_us\"}"),
+			2);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_net_drops_total{reason=\"ip_cksum\"}"), 0);
+	t = og_test_scrape("otlpgate_port_link_up", &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_port_link_up gauge\n"));
+	og_metric_unregister_all();
+	og_wbuf_free(&w);
+	og_net_ctx_free(a);
+	og_net_ctx_free(b);
+}
+
 static void
 test_bad_conf(void)
 {
@@ -636,6 +666,7 @@ static CU_TestInfo net_tests[] = {
 	{ "output: ARP resolution, bounded queue, no route, TX full", test_output_resolves },
 	{ "output: gateway, ARP retries and timeout", test_output_gateway_timeout },
 	{ "counters summed over contexts", test_stats_sum },
+	{ "metrics registered by lib/net", test_metrics_registered },
 	{ "bad settings refused", test_bad_conf },
 	CU_TEST_INFO_NULL,
 };

@@ -193,24 +193,77 @@ begin(struct pt_expect *exp)
 
 /* ---- tests ------------------------------------------------------------ */
 
+/* the TYPE column agrees with the Prometheus naming rule (_total) */
+static void
+check_types(const struct og_metric_def *defs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		size_t len = strlen(defs[i].name);
+		bool total = len > 6 && strcmp(defs[i].name + len - 6, "_total") == 0;
+
+		CU_ASSERT_EQUAL(defs[i].type == OG_METRIC_COUNTER, total);
+	}
+}
+
+/*
+ * lib/pipeline registers its own metrics: the .def rows with their TYPE,
+ * the budget, and otlpgate_copied_bytes_total, the one counter of copies.
+ */
+static void
+test_metrics_registered(void)
+{
+	struct og_budget budget;
+	struct og_wbuf w;
+	const char *t;
+	long long c0, r0;
+
+	og_budget_init(&budget, 1000, 900, 700);
+	og_wbuf_init_growable(&w);
+	og_metric_unregister_all();
+	CU_ASSERT_EQUAL(og_pipeline_metrics_register(NULL, 0, &budget), 0);
+	t = og_test_scrape(NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_items_queued gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_copied_bytes_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE otlpgate_batch_items histogram\n"));
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_memory_budget_limit_bytes"), 1000);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_memory_budget_accepting"), 1);
+	CU_ASSERT_EQUAL(
+		og_test_sample(t, "otlpgate_batch_items_bucket{signal=\"logs\",le=\"+Inf\"}"),
+		og_test_sample(t, "otlpgate_batch_items_count{signal=\"logs\"}"));
+	c0 = og_test_sample(t, "otlpgate_copied_bytes_total");
+	r0 = og_test_sample(t, "otlpgate_items_received_total{signal=\"traces\"}");
+	CU_ASSERT(c0 >= 0 && r0 >= 0);
+	og_pipe_count_copied(5);
+	og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES, 3);
+	t = og_test_scrape(NULL, &w);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_copied_bytes_total"), c0 + 5);
+	CU_ASSERT_EQUAL(og_test_sample(t, "otlpgate_items_received_total{signal=\"traces\"}"),
+			r0 + 3);
+	og_pipe_count(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES, (uint64_t)0 - 3);
+	og_metric_unregister_all();
+	og_wbuf_free(&w);
+}
+
 static void
 test_names(void)
 {
-	CU_ASSERT_STRING_EQUAL(og_pipe_sig_ctr_name(OG_PIPE_SIG_ITEMS_RECEIVED),
+	CU_ASSERT_STRING_EQUAL(og_pipe_sig_defs[OG_PIPE_SIG_ITEMS_RECEIVED].name,
 			       "otlpgate_items_received_total");
-	CU_ASSERT_STRING_EQUAL(og_pipe_be_ctr_name(OG_PIPE_BE_ITEMS_QUEUED),
+	CU_ASSERT_STRING_EQUAL(og_pipe_be_defs[OG_PIPE_BE_ITEMS_QUEUED].name,
 			       "otlpgate_items_queued");
-	CU_ASSERT_PTR_NULL(og_pipe_sig_ctr_name(OG_PIPE_SIG_MAX));
-	CU_ASSERT_PTR_NULL(og_pipe_be_ctr_help(OG_PIPE_BE_MAX));
-	CU_ASSERT_PTR_NULL(og_pipe_lc_ctr_name(OG_PIPE_LC_MAX));
 	CU_ASSERT_STRING_EQUAL(og_pipe_trigger_name(OG_PIPE_TRIGGER_TIMEOUT), "timeout");
 	CU_ASSERT_PTR_NULL(og_pipe_trigger_name(OG_PIPE_TRIGGER_MAX));
 	for (unsigned int i = 0; i < OG_PIPE_SIG_MAX; i++)
-		CU_ASSERT(!og_pipe_metric_is_gauge(og_pipe_sig_ctr_name(i)) &&
-			  og_pipe_sig_ctr_help(i)[0] != '\0');
-	CU_ASSERT(og_pipe_metric_is_gauge(og_pipe_be_ctr_name(OG_PIPE_BE_ITEMS_QUEUED)));
-	CU_ASSERT(og_pipe_metric_is_gauge(og_pipe_lc_ctr_name(OG_PIPE_LC_RECORDS_IN_FLIGHT)));
-	CU_ASSERT(!og_pipe_metric_is_gauge(og_pipe_lc_ctr_name(OG_PIPE_LC_RING_FULL)));
+		CU_ASSERT(og_pipe_sig_defs[i].type == OG_METRIC_COUNTER &&
+			  og_pipe_sig_defs[i].help[0] != '\0');
+	CU_ASSERT_EQUAL(og_pipe_be_defs[OG_PIPE_BE_ITEMS_QUEUED].type, OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_RECORDS_IN_FLIGHT].type, OG_METRIC_GAUGE);
+	CU_ASSERT_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_RING_FULL].type, OG_METRIC_COUNTER);
+	CU_ASSERT_STRING_EQUAL(og_pipe_lc_defs[OG_PIPE_LC_COPIED_BYTES].name,
+			       "otlpgate_copied_bytes_total");
+	check_types(og_pipe_sig_defs, OG_PIPE_SIG_MAX);
+	check_types(og_pipe_be_defs, OG_PIPE_BE_MAX);
+	check_types(og_pipe_lc_defs, OG_PIPE_LC_MAX);
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(0), 1);
 	CU_ASSERT_EQUAL(og_pipe_hist_items_bound(OG_PIPE_HIST_ITEMS_N - 1), UINT64_MAX);
 	CU_ASSERT_EQUAL(og_pipe_hist_bytes_bound(OG_PIPE_HIST_BYTES_N - 2), 16777216);
@@ -1014,6 +1067,7 @@ suite_clean(void)
 
 static CU_TestInfo pipeline_tests[] = {
 	{ "counter, trigger and bucket names", test_names },
+	{ "metrics registered by lib/pipeline", test_metrics_registered },
 	{ "budget: limit, water marks, hysteresis", test_budget },
 	{ "records: charge, piece arrays, free", test_records },
 	{ "batch visitor: literals, runs inside segments, errors", test_foreach },

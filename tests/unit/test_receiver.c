@@ -200,6 +200,16 @@ d_be(enum og_pipe_be_ctr c, enum og_otlp_signal s)
 	return now.be[c][0][s] - ps0.be[c][0][s];
 }
 
+/* otlpgate_copied_bytes_total: lib/pipeline's counter, the receiver adds to it */
+static uint64_t
+d_copied(void)
+{
+	struct og_pipe_stats now;
+
+	og_pipe_stats_sum(&now);
+	return now.lc[OG_PIPE_LC_COPIED_BYTES] - ps0.lc[OG_PIPE_LC_COPIED_BYTES];
+}
+
 static uint64_t
 d_rcv(enum og_rcv_ctr c)
 {
@@ -540,7 +550,7 @@ test_samples(void)
 		CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REFUSED, g), 0);
 	}
 	/* uncompressed protobuf was referenced, never copied: the others were */
-	CU_ASSERT(d_rcv(OG_RCV_CTR_COPIED_BYTES) > 0);
+	CU_ASSERT(d_copied() > 0);
 	end_checks();
 }
 
@@ -556,7 +566,7 @@ test_zero_copy(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	one_ok(c, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
 	one_ok(c, s, F_PB, req, rlen, 0, 777, s->pb, s->pb_len);
-	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_COPIED_BYTES), 0);
+	CU_ASSERT_EQUAL(d_copied(), 0);
 	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_LINEARIZED), 0);
 	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BYTES_IN), 2 * s->pb_len);
 	free(req);
@@ -1487,7 +1497,7 @@ test_small_bodies(void)
 	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUFFER_FAIL), 0);
 	CU_ASSERT_EQUAL(og_budget_used(&env->budget), charge);
 	CU_ASSERT(rte_mempool_in_use_count(env->pkt_pool) - n_pkt0 >= N);
-	CU_ASSERT(d_rcv(OG_RCV_CTR_COPIED_BYTES) > 0);
+	CU_ASSERT(d_copied() > 0);
 	env->batcher_paused = false;
 	for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
 		if (want[g].len == 0)

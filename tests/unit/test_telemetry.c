@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/telemetry: the registry's Prometheus exposition (parsed back), the
- * HTTP answers of the telemetry port, and a real loopback server.
+ * lib/telemetry: the Prometheus exposition of the registry (parsed back),
+ * the HTTP answers of the telemetry port, and a real loopback server. The
+ * registry itself (lib/common) is tested in test_metric.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,20 +88,6 @@ find_sample(const char *text, const char *name, const char *labels)
 		p = eol + 1;
 	}
 	return -1;
-}
-
-static void
-test_register_rules(void)
-{
-	CU_ASSERT_EQUAL_FATAL(setup_registry(), 0);
-	CU_ASSERT_EQUAL(og_metric_register("test_items_total", "dup", OG_METRIC_COUNTER,
-					   collect_sum, per_lcore),
-			-EEXIST);
-	CU_ASSERT_EQUAL(og_metric_register("1bad", "x", OG_METRIC_GAUGE, collect_gauge, NULL),
-			-EINVAL);
-	CU_ASSERT_EQUAL(og_metric_register("bad-name", "x", OG_METRIC_GAUGE, collect_gauge, NULL),
-			-EINVAL);
-	CU_ASSERT_EQUAL(og_metric_register("ok_name", "x", OG_METRIC_GAUGE, NULL, NULL), -EINVAL);
 }
 
 static void
@@ -207,22 +194,6 @@ test_serve_socketpair(void)
 }
 
 static void
-test_parse_addr(void)
-{
-	uint32_t a;
-	uint16_t p;
-
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr("127.0.0.1:9464", &a, &p), 0);
-	CU_ASSERT_EQUAL(a, htonl(INADDR_LOOPBACK));
-	CU_ASSERT_EQUAL(p, 9464);
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr("127.0.0.1", &a, &p), -EINVAL);
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr("127.0.0.1:", &a, &p), -EINVAL);
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr("127.0.0.1:65536", &a, &p), -EINVAL);
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr("host:80", &a, &p), -EINVAL);
-	CU_ASSERT_EQUAL(og_telemetry_parse_addr(":80", &a, &p), -EINVAL);
-}
-
-static void
 test_loopback_server(void)
 {
 	struct og_telemetry_server *srv;
@@ -255,12 +226,10 @@ test_loopback_server(void)
 }
 
 static CU_TestInfo telemetry_tests[] = {
-	{ "registration rules", test_register_rules },
 	{ "exposition format parses back", test_exposition },
 	{ "exposition into a full fixed buffer", test_exposition_fixed_overflow },
 	{ "HTTP answers: 200, 404, 405, 400, HEAD", test_http_answers },
 	{ "serve a request split over a socket pair", test_serve_socketpair },
-	{ "ADDR:PORT parsing", test_parse_addr },
 	{ "loopback server scrape", test_loopback_server },
 	CU_TEST_INFO_NULL,
 };

@@ -28,7 +28,7 @@ extern const struct og_backend_ops og_backend_otlp_http_ops;
 
 /** Counters of one otlp-http backend (ohttp_counters.def). */
 enum og_ohttp_ctr {
-#define OH_CTR(e, name, help) OG_OHTTP_##e,
+#define OH_CTR(e, name, type, help) OG_OHTTP_##e,
 #include "ohttp_counters.def"
 #undef OH_CTR
 	OG_OHTTP_CTR_MAX,
@@ -74,15 +74,13 @@ int og_backend_otlp_http_stats(const struct og_backend *be, struct og_ohttp_stat
  */
 uint32_t og_backend_otlp_http_daddr(const struct og_backend *be);
 
-/** Metric name and help of counter @p c (NULL when out of range). */
-const char *og_ohttp_ctr_name(unsigned int c);
-const char *og_ohttp_ctr_help(unsigned int c);
 /** Upper bound of latency bucket @p i in microseconds (UINT64_MAX: +Inf). */
 uint64_t og_ohttp_lat_bound(unsigned int i);
 
 /**
  * Register the otlpgate_egress_* metrics of every otlp-http backend
- * created so far (lib/telemetry; control path, once at start).
+ * created so far in the registry (lib/common/og_metric.h; control path,
+ * once at start).
  *
  * @return 0 (also when there is none), or -errno from og_metric_register().
  */

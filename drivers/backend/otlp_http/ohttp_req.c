@@ -182,10 +182,9 @@ oh_request_head(struct ohttp *o, struct og_batch *b, const struct oh_build *bd,
 	o->stats.ctr[OG_OHTTP_BODY_REF] += bd->ref;
 	o->stats.ctr[OG_OHTTP_BODY_FRAMING] += bd->framing;
 	o->stats.ctr[OG_OHTTP_COPIED] += bd->copied;
-	/* one writer (this lcore): a relaxed store, read by the telemetry thread */
+	/* and into otlpgate_copied_bytes_total, lib/pipeline's figure */
 	if (bd->copied)
-		__atomic_store_n(&o->be->copied_bytes, o->be->copied_bytes + bd->copied,
-				 __ATOMIC_RELAXED);
+		og_pipe_count_copied(bd->copied);
 	*out = h;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The otlp-http backend's counters as otlpgate_egress_* metrics, each with a
- * backend="<URI>" label (docs/metrics.md). Collectors run on the control
+ * backend="<URI>" label (docs/metrics.md), registered by the driver itself
+ * from ohttp_counters.def. Collectors run on the control
  * thread and read counters the lcore writes with plain stores: a value may
  * be a scrape late, never torn (aligned 64-bit words).
  */
@@ -9,19 +10,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "og_telemetry.h"
+#include "og_metric.h"
 #include "ohttp_private.h"
 
-#define LBL 192
+#define LBL OG_METRIC_LABELS_MAX
 
-static const char *const ctr_names[] = {
-#define OH_CTR(e, name, help) name,
-#include "ohttp_counters.def"
-#undef OH_CTR
-};
-
-static const char *const ctr_help[] = {
-#define OH_CTR(e, name, help) help,
+static const struct og_metric_def ctr_defs[] = {
+#define OH_CTR OG_METRIC_DEF_ROW
 #include "ohttp_counters.def"
 #undef OH_CTR
 };
@@ -31,18 +26,6 @@ static const uint64_t lat_bounds[] = { OG_OHTTP_LAT_BOUNDS };
 /* the backends alive (created on the control path, before the lcores run) */
 static struct ohttp *alive[OG_MAX_BACKENDS];
 static unsigned int n_alive;
-
-const char *
-og_ohttp_ctr_name(unsigned int c)
-{
-	return c < OG_OHTTP_CTR_MAX ? ctr_names[c] : NULL;
-}
-
-const char *
-og_ohttp_ctr_help(unsigned int c)
-{
-	return c < OG_OHTTP_CTR_MAX ? ctr_help[c] : NULL;
-}
 
 uint64_t
 og_ohttp_lat_bound(unsigned int i)
@@ -86,8 +69,9 @@ label(char *l, const struct ohttp *o)
 static void
 collect_ctr(void *arg, struct og_metric_out *out)
 {
-	unsigned int c = (unsigned int)(uintptr_t)arg;
+	unsigned int c = og_metric_row(out);
 
+	(void)arg;
 	for (unsigned int i = 0; i < n_alive; i++) {
 		char l[LBL];
 
@@ -99,15 +83,27 @@ collect_ctr(void *arg, struct og_metric_out *out)
 
 enum { G_BREAKER, G_INFLIGHT, G_CONNS };
 
+static const struct og_metric_def gauge_defs[] = {
+	[G_BREAKER] = { "otlpgate_egress_breaker_state",
+			"Circuit breaker: 0 closed, 1 open (no requests), 2 half-open (one probe)",
+			OG_METRIC_GAUGE },
+	[G_INFLIGHT] = { "otlpgate_egress_batches_in_flight",
+			 "Batches the backend holds: being sent, awaiting an answer or a retry",
+			 OG_METRIC_GAUGE },
+	[G_CONNS] = { "otlpgate_egress_connections", "Established connections to the backend",
+		      OG_METRIC_GAUGE },
+};
+
 static void
 collect_gauge(void *arg, struct og_metric_out *out)
 {
+	(void)arg;
 	for (unsigned int i = 0; i < n_alive; i++) {
 		const struct og_ohttp_stats *s = &alive[i]->stats;
 		char l[LBL];
 		uint32_t v;
 
-		switch ((uintptr_t)arg) {
+		switch (og_metric_row(out)) {
 		case G_BREAKER:
 			v = __atomic_load_n(&s->breaker, __ATOMIC_RELAXED);
 			break;
@@ -129,58 +125,27 @@ collect_latency(void *arg, struct og_metric_out *out)
 	(void)arg;
 	for (unsigned int i = 0; i < n_alive; i++) {
 		const struct og_ohttp_stats *s = &alive[i]->stats;
-		uint64_t cum = 0;
-		char l[LBL + 32];
+		char l[LBL];
 
-		for (unsigned int b = 0; b < OG_OHTTP_LAT_N; b++) {
-			uint64_t bound = og_ohttp_lat_bound(b);
-
-			cum += __atomic_load_n(&s->lat_bucket[b], __ATOMIC_RELAXED);
-			if (bound == UINT64_MAX)
-				snprintf(l, sizeof(l), "backend=\"%s\",le=\"+Inf\"",
-					 alive[i]->be->name);
-			else
-				snprintf(l, sizeof(l), "backend=\"%s\",le=\"%" PRIu64 "\"",
-					 alive[i]->be->name, bound);
-			og_metric_sample_suffix(out, "_bucket", l, cum);
-		}
 		label(l, alive[i]);
-		og_metric_sample_suffix(out, "_sum", l,
-					__atomic_load_n(&s->lat_sum_us, __ATOMIC_RELAXED));
-		og_metric_sample_suffix(out, "_count", l,
-					__atomic_load_n(&s->lat_count, __ATOMIC_RELAXED));
+		og_metric_sample_hist(out, l, s->lat_bucket, OG_OHTTP_LAT_N, og_ohttp_lat_bound,
+				      __atomic_load_n(&s->lat_sum_us, __ATOMIC_RELAXED),
+				      __atomic_load_n(&s->lat_count, __ATOMIC_RELAXED));
 	}
 }
+
+static const struct og_metric_group groups[] = {
+	{ ctr_defs, OG_OHTTP_CTR_MAX, collect_ctr, NULL },
+	{ gauge_defs, RTE_DIM(gauge_defs), collect_gauge, NULL },
+	OG_METRIC_ONE("otlpgate_egress_request_duration_microseconds",
+		      "Time from a request's first byte handed to TCP to its complete response",
+		      OG_METRIC_HISTOGRAM, collect_latency, NULL),
+};
 
 int
 og_backend_otlp_http_register_metrics(void)
 {
-	static const struct {
-		const char *name, *help;
-	} gauges[] = {
-		[G_BREAKER] = { "otlpgate_egress_breaker_state",
-				"Circuit breaker: 0 closed, 1 open (no requests), 2 half-open "
-				"(one probe)" },
-		[G_INFLIGHT] = { "otlpgate_egress_batches_in_flight",
-				 "Batches the backend holds: being sent, awaiting an answer or "
-				 "a retry" },
-		[G_CONNS] = { "otlpgate_egress_connections",
-			      "Established connections to the backend" },
-	};
-	int rc = 0;
-
 	if (n_alive == 0)
 		return 0;
-	for (unsigned int c = 0; rc == 0 && c < OG_OHTTP_CTR_MAX; c++)
-		rc = og_metric_register(ctr_names[c], ctr_help[c], OG_METRIC_COUNTER, collect_ctr,
-					(void *)(uintptr_t)c);
-	for (unsigned int g = 0; rc == 0 && g < RTE_DIM(gauges); g++)
-		rc = og_metric_register(gauges[g].name, gauges[g].help, OG_METRIC_GAUGE,
-					collect_gauge, (void *)(uintptr_t)g);
-	if (rc == 0)
-		rc = og_metric_register("otlpgate_egress_request_duration_microseconds",
-					"Time from a request's first byte handed to TCP to its "
-					"complete response",
-					OG_METRIC_HISTOGRAM, collect_latency, NULL);
-	return rc;
+	return og_metric_register_groups(groups, RTE_DIM(groups));
 }
