@@ -35,7 +35,7 @@ wr32(uint8_t *p, uint32_t v)
 }
 
 int
-og_tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool syn)
+tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool syn)
 {
 	uint32_t i = 0;
 
@@ -83,8 +83,7 @@ og_tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool sy
 		case OPT_SACK:
 			if (olen >= 10 && (olen - 2) % 8 == 0) {
 				for (uint32_t k = 0;
-				     k < (uint32_t)(olen - 2) / 8 && o->nsack < OG_TCP_MAX_SACK;
-				     k++) {
+				     k < (uint32_t)(olen - 2) / 8 && o->nsack < TCP_MAX_SACK; k++) {
 					o->sack[o->nsack][0] = rd32(p + i + 2 + 8 * k);
 					o->sack[o->nsack][1] = rd32(p + i + 6 + 8 * k);
 					o->nsack++;
@@ -100,7 +99,7 @@ og_tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool sy
 }
 
 uint32_t
-og_tcp_opts_build(uint8_t *p, const struct og_tcp_opts *o, bool syn)
+tcp_opts_build(uint8_t *p, const struct og_tcp_opts *o, bool syn)
 {
 	uint32_t n = 0;
 
@@ -196,7 +195,7 @@ rd64le(const uint8_t *p)
 }
 
 uint64_t
-og_tcp_siphash(const uint8_t key[16], const void *data, size_t len)
+tcp_siphash(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = rd64le(key), k1 = rd64le(key + 8);
@@ -227,7 +226,7 @@ og_tcp_siphash(const uint8_t key[16], const void *data, size_t len)
 }
 
 uint32_t
-og_tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t)
+tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t)
 {
 	uint8_t b[12];
 
@@ -235,15 +234,15 @@ og_tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t)
 	memcpy(b + 4, &t->raddr_be, 4);
 	memcpy(b + 8, &t->lport_be, 2);
 	memcpy(b + 10, &t->rport_be, 2);
-	return (uint32_t)og_tcp_siphash(key, b, sizeof(b));
+	return (uint32_t)tcp_siphash(key, b, sizeof(b));
 }
 
 uint32_t
-og_tcp_isn(const uint8_t key[16], const struct og_tcp_tuple *t, uint64_t now_us)
+tcp_isn(const uint8_t key[16], const struct og_tcp_tuple *t, uint64_t now_us)
 {
 	/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
 	 * M a timer ticking every 4 microseconds. */
-	return (uint32_t)(now_us >> 2) + og_tcp_tuple_hash(key, t);
+	return (uint32_t)(now_us >> 2) + tcp_tuple_hash(key, t);
 }
 
 /*
@@ -269,12 +268,12 @@ cookie_hash(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs, u
 	memcpy(b + 10, &t->rport_be, 2);
 	memcpy(b + 12, &irs, 4);
 	memcpy(b + 16, &period, 4);
-	return (uint32_t)og_tcp_siphash(key, b, sizeof(b)) & 0x7ffffff;
+	return (uint32_t)tcp_siphash(key, b, sizeof(b)) & 0x7ffffff;
 }
 
 uint32_t
-og_tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
-		     uint64_t now_us, const struct og_tcp_cookie_data *d)
+tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
+		  uint64_t now_us, const struct tcp_cookie_data *d)
 {
 	uint32_t period = (uint32_t)(now_us >> COOKIE_PERIOD_SHIFT);
 	uint32_t mi = 0, data;
@@ -287,8 +286,8 @@ og_tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32
 }
 
 int
-og_tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
-		     uint32_t isn, uint64_t now_us, struct og_tcp_cookie_data *d)
+tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs, uint32_t isn,
+		  uint64_t now_us, struct tcp_cookie_data *d)
 {
 	uint32_t now_p = (uint32_t)(now_us >> COOKIE_PERIOD_SHIFT);
 	uint32_t age = (now_p - (isn >> 27)) & 0x1f, period, data;
@@ -309,8 +308,8 @@ og_tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32
 
 /* --- timer wheel --- */
 void
-og_tcp_wheel_init(struct og_tcp_wheel *w, struct og_tcp_timer_list *slots, uint32_t nslots,
-		  uint32_t tick_us, uint64_t now_us)
+tcp_wheel_init(struct tcp_wheel *w, struct tcp_timer_list *slots, uint32_t nslots, uint32_t tick_us,
+	       uint64_t now_us)
 {
 	w->slots = slots;
 	w->mask = nslots - 1;
@@ -322,7 +321,7 @@ og_tcp_wheel_init(struct og_tcp_wheel *w, struct og_tcp_timer_list *slots, uint3
 }
 
 void
-og_tcp_wheel_cancel(struct og_tcp_wheel *w, struct og_tcp_timer *t)
+tcp_wheel_cancel(struct tcp_wheel *w, struct tcp_timer *t)
 {
 	if (!t->armed)
 		return;
@@ -332,12 +331,12 @@ og_tcp_wheel_cancel(struct og_tcp_wheel *w, struct og_tcp_timer *t)
 }
 
 void
-og_tcp_wheel_arm(struct og_tcp_wheel *w, struct og_tcp_timer *t, uint64_t expire_us)
+tcp_wheel_arm(struct tcp_wheel *w, struct tcp_timer *t, uint64_t expire_us)
 {
 	/* round up: a timer never fires before its deadline */
 	uint64_t tick = (expire_us + w->tick_us - 1) / w->tick_us;
 
-	og_tcp_wheel_cancel(w, t);
+	tcp_wheel_cancel(w, t);
 	if (tick <= w->cur_tick)
 		tick = w->cur_tick + 1;
 	t->expire_tick = tick;
@@ -347,8 +346,8 @@ og_tcp_wheel_arm(struct og_tcp_wheel *w, struct og_tcp_timer *t, uint64_t expire
 }
 
 uint32_t
-og_tcp_wheel_run(struct og_tcp_wheel *w, uint64_t now_us,
-		 void (*fn)(void *arg, struct og_tcp_timer *t), void *arg)
+tcp_wheel_run(struct tcp_wheel *w, uint64_t now_us, void (*fn)(void *arg, struct tcp_timer *t),
+	      void *arg)
 {
 	uint64_t now_tick = now_us / w->tick_us, tick;
 	uint32_t fired = 0, steps = 0;
@@ -362,9 +361,9 @@ og_tcp_wheel_run(struct og_tcp_wheel *w, uint64_t now_us,
 	 * which still finds every due timer.
 	 */
 	for (tick = w->cur_tick + 1; tick <= now_tick && steps <= w->mask; tick++, steps++) {
-		struct og_tcp_timer_list *slot = &w->slots[tick & w->mask];
-		struct og_tcp_timer_list due;
-		struct og_tcp_timer *t, *tn;
+		struct tcp_timer_list *slot = &w->slots[tick & w->mask];
+		struct tcp_timer_list due;
+		struct tcp_timer *t, *tn;
 
 		if (LIST_EMPTY(slot) || w->count == 0)
 			continue;
