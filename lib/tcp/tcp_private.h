@@ -62,7 +62,7 @@ tcp_seq_min(uint32_t a, uint32_t b)
 	return tcp_seq_lt(a, b) ? a : b;
 }
 
-/* --- options (RFC 9293 3.2, RFC 7323 2-3, RFC 2018) --- */
+/* --- options (tcp_options.c; RFC 9293 3.2, RFC 7323 2-3, RFC 2018) --- */
 #define TCP_MAX_SACK 4
 struct og_tcp_opts {
 	bool has_mss, has_ws, sack_ok, has_ts;
@@ -92,7 +92,7 @@ int tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool s
  */
 uint32_t tcp_opts_build(uint8_t *p, const struct og_tcp_opts *o, bool syn);
 
-/* --- keyed hash, ISN, SYN cookies --- */
+/* --- keyed hash and ISN (tcp_isn.c) --- */
 /** SipHash-2-4 of @p len bytes under a 128-bit key. */
 uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
 
@@ -102,6 +102,7 @@ uint32_t tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t);
 /** RFC 6528 ISN: a 4-microsecond clock plus a keyed hash of the 4-tuple. */
 uint32_t tcp_isn(const uint8_t key[16], const struct og_tcp_tuple *t, uint64_t now_us);
 
+/* --- SYN cookies (tcp_syncookie.c) --- */
 /** What a SYN cookie remembers of the SYN (RFC 4987 3.6). */
 struct tcp_cookie_data {
 	uint16_t mss;  /**< rounded down to the table of tcp_cookie_encode */
@@ -121,7 +122,7 @@ uint32_t tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, 
 int tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
 		      uint32_t isn, uint64_t now_us, struct tcp_cookie_data *d);
 
-/* --- timer wheel: O(1) arm/cancel, cost per tick proportional to the timers in one slot --- */
+/* --- timer wheel (tcp_timer.c): O(1) arm/cancel, a tick costs the timers of one slot --- */
 struct tcp_timer {
 	LIST_ENTRY(tcp_timer) link;
 	uint64_t expire_tick;
@@ -368,13 +369,6 @@ void tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tupl
 void tcp_free_chain_list(struct rte_mbuf *m);
 
 /* input (tcp_input.c) */
-/*
- * One received segment. @p hv is the 4-tuple's table hash when the caller
- * computed it from this segment's headers (og_tcp_input_burst's prefetch
- * pass), else TCP_NO_HASH.
- */
-#define TCP_NO_HASH UINT64_MAX
-void tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m, uint64_t hv);
 void tcp_ooo_purge(struct og_tcp_conn *c);
 
 #endif /* TCP_PRIVATE_H */

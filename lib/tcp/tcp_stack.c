@@ -10,9 +10,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
-#include <rte_ip.h>
-#include <rte_prefetch.h>
-#include <rte_tcp.h>
 
 #include "tcp_private.h"
 
@@ -517,88 +514,6 @@ timer_fire(void *arg, struct tcp_timer *t)
 }
 
 /* --- entry points --- */
-
-/*
- * The 4-tuple's table hash from a segment's headers, or TCP_NO_HASH when
- * they are too short to read (tcp_input_one() then rejects or rehashes).
- */
-static uint64_t
-peek_hash(const struct og_tcp_stack *st, const struct rte_mbuf *m)
-{
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	const struct rte_tcp_hdr *th;
-	struct og_tcp_tuple t;
-	uint32_t ihl;
-
-	if (og_unlikely(m->data_len < sizeof(*ip) + sizeof(*th)))
-		return TCP_NO_HASH;
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	if (og_unlikely(ihl < 20 || m->data_len < ihl + sizeof(*th)))
-		return TCP_NO_HASH;
-	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
-	t.laddr_be = ip->dst_addr;
-	t.raddr_be = ip->src_addr;
-	t.lport_be = th->dst_port;
-	t.rport_be = th->src_port;
-	return tcp_tuple_hash(st->ht.key, &t);
-}
-
-/*
- * With many connections the bucket and the connection are cache misses
- * (100,000 connections span tens of MiB). The burst goes through a
- * software pipeline: segment i is hashed and its bucket prefetched, the
- * connection that bucket heads is prefetched (every line of it: the receive
- * path reads them all) INPUT_DIST segments later, and the segment is
- * processed INPUT_DIST segments after that, so misses overlap with the work
- * on earlier segments. The prefetches are hints only: processing looks the
- * connection up again with the hash, as an earlier segment of the burst may
- * have created or closed one.
- */
-#define INPUT_DIST 4
-
-static inline void
-prefetch_conn(const struct og_tcp_stack *st, uint64_t hv)
-{
-	const struct og_tcp_conn *c;
-
-	if (hv == TCP_NO_HASH)
-		return;
-	c = st->ht.b[(uint32_t)hv & st->ht.mask];
-	if (c == NULL)
-		return;
-	for (uintptr_t a = (uintptr_t)c & ~(uintptr_t)(RTE_CACHE_LINE_SIZE - 1);
-	     a < (uintptr_t)(c + 1); a += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0((const void *)a);
-}
-
-uint16_t
-og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now_us)
-{
-	uint64_t hv[2 * INPUT_DIST]; /* a ring: segment i's hash at i % (2 * INPUT_DIST) */
-
-	if (now_us > st->now_us)
-		st->now_us = now_us;
-	tcp_stack_enter(st);
-	for (uint32_t i = 0; i < (uint32_t)n + 2 * INPUT_DIST; i++) {
-		/* in this order: segment i's hash takes the slot segment k's frees */
-		if (i >= 2 * INPUT_DIST) {
-			uint32_t k = i - 2 * INPUT_DIST;
-
-			tcp_input_one(st, pkts[k], hv[k % (2 * INPUT_DIST)]);
-		}
-		if (i >= INPUT_DIST && i - INPUT_DIST < n)
-			prefetch_conn(st, hv[(i - INPUT_DIST) % (2 * INPUT_DIST)]);
-		if (i < n) {
-			uint64_t h = peek_hash(st, pkts[i]);
-
-			hv[i % (2 * INPUT_DIST)] = h;
-			if (h != TCP_NO_HASH)
-				rte_prefetch0(&st->ht.b[(uint32_t)h & st->ht.mask]);
-		}
-	}
-	tcp_stack_leave(st);
-	return n;
-}
 
 /*
  * Connections whose output stopped at conf.output_burst: each sends its
