@@ -12,6 +12,7 @@
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 
+#include "tcp_cc.h"
 #include "tcp_private.h"
 
 struct seg {
@@ -110,8 +111,7 @@ apply_syn_opts(struct og_tcp_conn *c, const struct og_tcp_opts *o)
 	c->mss = (uint16_t)(OG_MIN(peer_mss, cf->mss) - (c->ts_ok ? 12 : 0));
 	if (c->mss < 64)
 		c->mss = 64;
-	/* RFC 6928 2: IW = min(10*MSS, max(2*MSS, 14600)) */
-	c->cwnd = OG_MIN(10u * c->mss, OG_MAX(2u * c->mss, 14600u));
+	tcp_cc_init(c);
 }
 
 static bool
@@ -362,22 +362,15 @@ ack_advance(struct og_tcp_conn *c, uint32_t ack)
 	if (c->in_recovery) {
 		if (tcp_seq_geq(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full ACK ends recovery */
-			uint32_t flight = c->snd_max - c->snd_una;
-
-			c->cwnd = OG_MIN(c->ssthresh, OG_MAX(flight, (uint32_t)c->mss) + c->mss);
+			tcp_cc_recovery_exit(c);
 			c->in_recovery = 0;
 		} else {
 			/* RFC 6582 3.2 step 4: partial ACK: retransmit the next hole, deflate */
 			tcp_retransmit_una(c);
-			c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
-			if (acked >= c->mss)
-				c->cwnd += c->mss;
+			tcp_cc_partial_ack(c, acked);
 		}
-	} else if (c->cwnd < c->ssthresh) {
-		c->cwnd += OG_MIN(acked, (uint32_t)c->mss); /* RFC 5681 3.1 slow start */
 	} else {
-		/* RFC 5681 3.1 congestion avoidance, eq. 3 */
-		c->cwnd += OG_MAX(1u, (uint32_t)c->mss * c->mss / c->cwnd);
+		tcp_cc_ack(c, acked); /* RFC 5681 3.1 slow start or congestion avoidance */
 	}
 	c->dupacks = 0;
 	/* RFC 6298 5.2-5.3 */
@@ -400,19 +393,18 @@ dup_ack(struct og_tcp_conn *c)
 {
 	c->dupacks++;
 	if (c->in_recovery) {
-		c->cwnd += c->mss; /* RFC 5681 3.2 step 4: inflate */
+		tcp_cc_recovery_dupack(c); /* RFC 5681 3.2 step 4: inflate */
 		return;
 	}
 	/* RFC 6582 3.2 step 2: not again for losses of the same window */
 	if (c->dupacks == 3 && tcp_seq_gt(c->snd_una, c->recover - 1)) {
-		uint32_t flight = c->snd_max - c->snd_una;
-
 		tcp_count(c->st, OG_TCP_CNT_FAST_RETRANS);
-		c->ssthresh = OG_MAX(flight / 2, 2u * c->mss); /* RFC 5681 eq. 4 */
+		/* RFC 5681 3.2 steps 2-3: ssthresh (eq. 4) from the flight before the
+		 * retransmission */
+		tcp_cc_recovery_enter(c);
 		c->recover = c->snd_max;
 		c->in_recovery = 1;
 		tcp_retransmit_una(c);
-		c->cwnd = c->ssthresh + 3u * c->mss;
 	}
 }
 
@@ -462,7 +454,6 @@ conn_init(struct og_tcp_conn *c, struct tcp_listener *l)
 	c->rcv_buf = cf->rcv_buf;
 	c->snd_buf = cf->snd_buf;
 	c->rto_us = (uint32_t)cf->rto_init_us;
-	c->ssthresh = UINT32_MAX / 2; /* RFC 5681 3.1: arbitrarily high */
 	c->last_rx_us = c->st->now_us;
 }
 

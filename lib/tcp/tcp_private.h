@@ -194,6 +194,7 @@ struct og_tcp_conn {
 		on_tw : 1, cookie : 1, dead : 1;
 	uint8_t fin_acked : 1, sq_full_seen : 1, out_pending : 1;
 	uint8_t dupacks;
+	uint8_t cc_algo; /* enum tcp_cc_algo (tcp_cc.h) */
 	uint8_t retries;
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss; /* effective send MSS (payload bytes per segment) */

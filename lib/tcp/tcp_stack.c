@@ -11,10 +11,16 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include "tcp_cc.h"
 #include "tcp_private.h"
 
 #define WHEEL_SLOTS   4096 /* 4 s of 1 ms ticks per turn */
 #define WHEEL_TICK_US 1000
+
+/* congestion-control algorithms by enum tcp_cc_algo (tcp_cc.h) */
+const struct tcp_cc_ops *const tcp_cc_algos[TCP_CC_NUM] = {
+	[TCP_CC_NEWRENO] = &tcp_newreno_ops,
+};
 
 static const char *const state_names[] = {
 #define OG_TCP_STATE(e, name) name,
@@ -462,8 +468,7 @@ rexmt_fire(struct og_tcp_conn *c)
 		break;
 	}
 	/* RFC 5681 3.1 eq. 4 and the loss window; RFC 6582 4: leave recovery */
-	c->ssthresh = OG_MAX((c->snd_max - c->snd_una) / 2, 2u * c->mss);
-	c->cwnd = c->mss;
+	tcp_cc_rto(c);
 	c->in_recovery = 0;
 	c->recover = c->snd_max;
 	c->dupacks = 0;
@@ -617,7 +622,6 @@ og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, uint32_t daddr_be, ui
 	c->rcv_buf = cf->rcv_buf;
 	c->snd_buf = cf->snd_buf;
 	c->rto_us = (uint32_t)cf->rto_init_us;
-	c->ssthresh = UINT32_MAX / 2;
 	c->last_rx_us = st->now_us;
 	c->iss = tcp_isn(st->isn_key, &t, st->now_us);
 	c->snd_una = c->iss;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of the pure pieces of lib/tcp: sequence arithmetic, options,
- * SipHash, ISNs, SYN cookies, the timer wheel and the connection table.
+ * SipHash, ISNs, SYN cookies, the timer wheel, the connection table and
+ * the congestion-control interface (NewReno).
  * Protocol behaviour is tested by the scripts under tests/tcp.
  */
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "og_test.h"
 #include "og_tcp_sim.h"
+#include "tcp_cc.h"
 
 static const uint8_t key[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 
@@ -254,6 +256,99 @@ test_names(void)
 		CU_ASSERT(strncmp(og_tcp_cnt_name(i), "otlpgate_tcp_", 13) == 0);
 }
 
+/*
+ * NewReno's answer to each congestion-control event, through the stack's
+ * wrappers and through its ops (RFC 5681 3.1-3.2, RFC 6582 3.2, RFC 6928).
+ */
+static void
+test_cc_newreno(void)
+{
+	struct og_tcp_conn c;
+	const struct tcp_cc_ops *ops = tcp_cc_algos[TCP_CC_NEWRENO];
+
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(c.cc_algo, TCP_CC_NEWRENO); /* a zeroed connection runs NewReno */
+	CU_ASSERT_PTR_EQUAL(ops, &tcp_newreno_ops);
+	CU_ASSERT_STRING_EQUAL(ops->name, "newreno");
+	c.mss = 1000;
+	/* RFC 6928 2: IW = min(10 * 1000, max(2 * 1000, 14600)); ssthresh arbitrarily high */
+	tcp_cc_init(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 10000);
+	CU_ASSERT_TRUE(c.ssthresh >= UINT32_MAX / 2);
+	c.mss = 1460;
+	ops->init(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 14600);
+	c.mss = 536;
+	tcp_cc_init(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 5360);
+	c.mss = 1000;
+	tcp_cc_init(&c);
+
+	/* RFC 5681 3.1 slow start: cwnd += min(N, SMSS) per ACK */
+	tcp_cc_ack(&c, 1000);
+	CU_ASSERT_EQUAL(c.cwnd, 11000);
+	tcp_cc_ack(&c, 3000); /* a stretch ACK still adds one SMSS */
+	CU_ASSERT_EQUAL(c.cwnd, 12000);
+	tcp_cc_ack(&c, 400);
+	CU_ASSERT_EQUAL(c.cwnd, 12400);
+
+	/* RFC 5681 3.1 congestion avoidance (cwnd >= ssthresh): eq. 3, SMSS * SMSS / cwnd */
+	c.ssthresh = 5000;
+	c.cwnd = 10000;
+	tcp_cc_ack(&c, 1000);
+	CU_ASSERT_EQUAL(c.cwnd, 10100);
+	c.cwnd = 2000000; /* the increment is at least one byte */
+	ops->ack(&c, 1000);
+	CU_ASSERT_EQUAL(c.cwnd, 2000001);
+
+	/* three duplicate ACKs, 20 segments in flight: RFC 5681 3.2 steps 2-3 */
+	c.snd_una = 0xfffff000u; /* flight across the wrap */
+	c.snd_max = c.snd_una + 20000;
+	c.cwnd = 20000;
+	tcp_cc_recovery_enter(&c);
+	CU_ASSERT_EQUAL(c.ssthresh, 10000); /* eq. 4: max(FlightSize / 2, 2 * SMSS) */
+	CU_ASSERT_EQUAL(c.cwnd, 13000);	    /* ssthresh + 3 * SMSS */
+	/* step 4: each further duplicate inflates by one SMSS */
+	tcp_cc_recovery_dupack(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 14000);
+	/* RFC 6582 3.2 step 4: a partial ACK of 5 segments deflates by them, adds one SMSS */
+	tcp_cc_partial_ack(&c, 5000);
+	CU_ASSERT_EQUAL(c.cwnd, 10000);
+	tcp_cc_partial_ack(&c, 500); /* less than one SMSS: nothing added back */
+	CU_ASSERT_EQUAL(c.cwnd, 9500);
+	tcp_cc_partial_ack(&c, 20000); /* never below one SMSS */
+	CU_ASSERT_EQUAL(c.cwnd, 2000);
+	/* RFC 6582 3.2 step 3: full ACK, 5 segments still in flight */
+	c.cwnd = 14000;
+	c.snd_una = c.snd_max - 5000;
+	tcp_cc_recovery_exit(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 6000); /* min(ssthresh, max(FlightSize, SMSS) + SMSS) */
+	c.snd_una = c.snd_max;
+	tcp_cc_recovery_exit(&c);
+	CU_ASSERT_EQUAL(c.cwnd, 2000); /* nothing in flight: SMSS + SMSS */
+	/* a small flight: ssthresh is at least 2 * SMSS */
+	c.snd_una = c.snd_max - 1000;
+	ops->recovery_enter(&c);
+	CU_ASSERT_EQUAL(c.ssthresh, 2000);
+	CU_ASSERT_EQUAL(c.cwnd, 5000);
+
+	/* RTO: ssthresh from the flight (eq. 4), cwnd the loss window of one SMSS */
+	c.snd_una = c.snd_max - 30000;
+	c.cwnd = 40000;
+	tcp_cc_rto(&c);
+	CU_ASSERT_EQUAL(c.ssthresh, 15000);
+	CU_ASSERT_EQUAL(c.cwnd, 1000);
+	c.snd_una = c.snd_max - 1500;
+	ops->rto(&c);
+	CU_ASSERT_EQUAL(c.ssthresh, 2000);
+	CU_ASSERT_EQUAL(c.cwnd, 1000);
+	/* after the RTO the connection slow-starts again up to ssthresh */
+	tcp_cc_ack(&c, 1000);
+	CU_ASSERT_EQUAL(c.cwnd, 2000);
+	tcp_cc_ack(&c, 1000);
+	CU_ASSERT_EQUAL(c.cwnd, 2500); /* cwnd == ssthresh: congestion avoidance */
+}
+
 static int
 suite_init(void)
 {
@@ -270,6 +365,7 @@ static CU_TestInfo tcp_tests[] = {
 	{ "timer wheel", test_wheel },
 	{ "keyed connection hash", test_htab },
 	{ "counter and state names", test_names },
+	{ "congestion control: NewReno", test_cc_newreno },
 	CU_TEST_INFO_NULL,
 };
 
