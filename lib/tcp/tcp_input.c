@@ -20,6 +20,7 @@ struct seg {
 	uint8_t flags;
 	struct og_tcp_opts o;
 	struct rte_mbuf *m; /* payload (headers stripped), NULL once consumed */
+	bool ack_now;	    /* process_conn(): the segment calls for an ACK at once */
 };
 
 static void process_conn(struct og_tcp_conn *c, struct seg *s);
@@ -689,26 +690,17 @@ sack_news(struct og_tcp_conn *c, const struct seg *s)
 	return news;
 }
 
-static void
-process_conn(struct og_tcp_conn *c, struct seg *s)
+/*
+ * First step (RFC 9293 3.10.7.4): check the sequence number, after PAWS.
+ * @p rcv_wnd is RCV.WND at arrival. Returns false when the segment is done
+ * with (dropped, answered by an ACK).
+ */
+static bool
+seq_check(struct og_tcp_conn *c, struct seg *s, uint32_t rcv_wnd)
 {
 	struct og_tcp_stack *st = c->st;
-	uint32_t rcv_wnd, seglen, seq0 = s->seq;
-	bool acceptable, ack_now = false, new_sack;
-
-	c->last_rx_us = st->now_us;
-	if (c->state == OG_TCP_SYN_SENT) {
-		syn_sent_input(c, s);
-		return;
-	}
-	if (c->state == OG_TCP_SYN_RECEIVED && c->passive &&
-	    (s->flags & (TCP_TH_SYN | TCP_TH_ACK | TCP_TH_RST)) == TCP_TH_SYN && s->seq == c->irs) {
-		/* the peer did not get our SYN-ACK: send it again */
-		tcp_send_ctl(c, TCP_TH_SYN | TCP_TH_ACK);
-		return;
-	}
-	rcv_wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	seglen = s->len + !!(s->flags & TCP_TH_SYN) + !!(s->flags & TCP_TH_FIN);
+	uint32_t seglen = s->len + !!(s->flags & TCP_TH_SYN) + !!(s->flags & TCP_TH_FIN);
+	bool acceptable;
 
 	/* RFC 7323 5.3 R1: PAWS */
 	if (c->ts_ok && s->o.has_ts && !(s->flags & TCP_TH_RST) &&
@@ -716,7 +708,7 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 	    st->now_us - c->ts_recent_us < 24ULL * 86400 * 1000000) {
 		tcp_drop(st, OG_TCP_DROP_PAWS);
 		tcp_send_ack(c);
-		return;
+		return false;
 	}
 	/* first: sequence number acceptability (the four cases of 3.10.7.4) */
 	if (seglen == 0)
@@ -731,42 +723,71 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 	if (!acceptable) {
 		if (s->flags & TCP_TH_RST) {
 			tcp_drop(st, OG_TCP_DROP_RST_OUT_OF_WINDOW);
-			return;
+			return false;
 		}
 		tcp_drop(st, OG_TCP_DROP_NOT_ACCEPTABLE);
 		if (seglen > 0 && tcp_seq_lt(s->seq, c->rcv_nxt))
 			tcp_count(st, OG_TCP_CNT_DUP_SEGS);
 		tcp_send_ack(c);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/*
+ * Second step (RFC 9293 3.10.7.4): check the RST bit, as RFC 5961 3.2
+ * amends it. Returns false when the segment is done with.
+ */
+static bool
+rst_check(struct og_tcp_conn *c, const struct seg *s)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (!(s->flags & TCP_TH_RST))
+		return true;
 	/* second: RST (RFC 5961 3.2) */
-	if (s->flags & TCP_TH_RST) {
-		if (s->seq != c->rcv_nxt) {
-			tcp_drop(st, OG_TCP_DROP_RST_CHALLENGED);
-			challenge_ack(c);
-			return;
-		}
-		tcp_count(st, OG_TCP_CNT_RESETS_IN);
-		if (c->state == OG_TCP_SYN_RECEIVED && c->passive) {
-			tcp_conn_finish(c, -ECONNRESET); /* back to LISTEN: nothing to tell */
-			return;
-		}
-		if (c->state == OG_TCP_SYN_RECEIVED && !c->passive)
-			c->app->connected(c->ctx, c, -ECONNREFUSED);
-		tcp_conn_finish(c, -ECONNRESET);
-		return;
-	}
-	/* fourth: SYN in a synchronized state (RFC 5961 4.2) */
-	if (s->flags & TCP_TH_SYN) {
-		tcp_drop(st, OG_TCP_DROP_SYN_CHALLENGED);
+	if (s->seq != c->rcv_nxt) {
+		tcp_drop(st, OG_TCP_DROP_RST_CHALLENGED);
 		challenge_ack(c);
-		return;
+		return false;
 	}
-	/* fifth: ACK */
-	if (!(s->flags & TCP_TH_ACK)) {
-		tcp_drop(st, OG_TCP_DROP_BAD_FLAGS);
-		return;
+	tcp_count(st, OG_TCP_CNT_RESETS_IN);
+	if (c->state == OG_TCP_SYN_RECEIVED && c->passive) {
+		tcp_conn_finish(c, -ECONNRESET); /* back to LISTEN: nothing to tell */
+		return false;
 	}
+	if (c->state == OG_TCP_SYN_RECEIVED && !c->passive)
+		c->app->connected(c->ctx, c, -ECONNREFUSED);
+	tcp_conn_finish(c, -ECONNRESET);
+	return false;
+}
+
+/*
+ * Fourth step (RFC 9293 3.10.7.4): check the SYN bit, as RFC 5961 4.2
+ * amends it. Returns false when the segment is done with.
+ */
+static bool
+syn_check(struct og_tcp_conn *c, const struct seg *s)
+{
+	if (!(s->flags & TCP_TH_SYN))
+		return true;
+	/* fourth: SYN in a synchronized state (RFC 5961 4.2) */
+	tcp_drop(c->st, OG_TCP_DROP_SYN_CHALLENGED);
+	challenge_ack(c);
+	return false;
+}
+
+/*
+ * The idealized segment of the first step (RFC 9293 3.10.7.4: "trimming
+ * off any portions that lie outside the window (including SYN and FIN)"),
+ * done once the segment is known to carry an ACK: text before RCV.NXT, then
+ * beyond the right edge. @p rcv_wnd is RCV.WND at arrival.
+ */
+static void
+trim_to_window(struct og_tcp_conn *c, struct seg *s, uint32_t rcv_wnd)
+{
+	struct og_tcp_stack *st = c->st;
+
 	/* trim to the window: text before RCV.NXT, then beyond the right edge */
 	if (tcp_seq_lt(s->seq, c->rcv_nxt)) {
 		uint32_t d = c->rcv_nxt - s->seq;
@@ -777,7 +798,7 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 			if (d > s->len)
 				s->flags &= (uint8_t)~TCP_TH_FIN; /* FIN already counted */
 			s->len = 0;
-			ack_now = true;
+			s->ack_now = true;
 		} else {
 			s->m = chain_adj(s->m, d);
 			s->len -= d;
@@ -794,41 +815,62 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 		else
 			chain_trim(s->m, keep);
 		s->len = keep;
-		ack_now = true; /* also answers a zero-window probe */
+		s->ack_now = true; /* also answers a zero-window probe */
 	}
-	if (c->state == OG_TCP_SYN_RECEIVED) {
-		if (tcp_seq_gt(s->ack, c->snd_una) && tcp_seq_leq(s->ack, c->snd_max)) {
-			c->snd_una = s->ack;
-			c->snd_wnd = s->wnd << c->snd_wscale;
-			c->max_snd_wnd = OG_MAX(c->max_snd_wnd, c->snd_wnd);
-			c->snd_wl1 = s->seq;
-			c->snd_wl2 = s->ack;
-			/* RFC 6298 2.2: the SYN-ACK, if sent once, gives the first sample */
-			if (c->retries == 0 && c->passive && !c->cookie)
-				tcp_rtt_sample(c,
-					       (uint32_t)OG_MAX(st->now_us - c->rtt_start_us, 1));
-			establish(c);
-			if (c->dead)
-				return;
-		} else {
-			tcp_drop(st, OG_TCP_DROP_LISTEN_BAD_ACK);
-			tcp_send_rst_reply(st, &c->t, s->ack, 0, TCP_TH_RST);
-			return;
-		}
+}
+
+/*
+ * Fifth step, SYN-RECEIVED (RFC 9293 3.10.7.4): an ACK of our SYN enters
+ * ESTABLISHED, any other is answered by a RST. Returns false when the
+ * segment is done with.
+ */
+static bool
+syn_received_ack(struct og_tcp_conn *c, const struct seg *s)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (tcp_seq_gt(s->ack, c->snd_una) && tcp_seq_leq(s->ack, c->snd_max)) {
+		c->snd_una = s->ack;
+		c->snd_wnd = s->wnd << c->snd_wscale;
+		c->max_snd_wnd = OG_MAX(c->max_snd_wnd, c->snd_wnd);
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		/* RFC 6298 2.2: the SYN-ACK, if sent once, gives the first sample */
+		if (c->retries == 0 && c->passive && !c->cookie)
+			tcp_rtt_sample(c, (uint32_t)OG_MAX(st->now_us - c->rtt_start_us, 1));
+		establish(c);
+		return !c->dead;
 	}
+	tcp_drop(st, OG_TCP_DROP_LISTEN_BAD_ACK);
+	tcp_send_rst_reply(st, &c->t, s->ack, 0, TCP_TH_RST);
+	return false;
+}
+
+/*
+ * Fifth step, ESTABLISHED and after (RFC 9293 3.10.7.4): the acceptable
+ * ACK range of RFC 5961 5.2, TS.Recent (RFC 7323 4.3), then new data
+ * acknowledged or a duplicate ACK. @p seq_in is SEG.SEQ before trimming.
+ * Returns false when the segment is done with.
+ */
+static bool
+ack_process(struct og_tcp_conn *c, const struct seg *s, uint32_t seq_in)
+{
+	struct og_tcp_stack *st = c->st;
+	bool new_sack;
+
 	/* RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
 	if (tcp_seq_gt(s->ack, c->snd_max)) {
 		tcp_drop(st, OG_TCP_DROP_ACK_UNSENT);
 		tcp_send_ack(c);
-		return;
+		return false;
 	}
 	if (tcp_seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
 		tcp_drop(st, OG_TCP_DROP_ACK_TOO_OLD);
 		challenge_ack(c);
-		return;
+		return false;
 	}
 	/* RFC 7323 4.3: TS.Recent from a segment that covers Last.ACK.sent */
-	if (c->ts_ok && s->o.has_ts && tcp_seq_leq(seq0, c->rcv_nxt) &&
+	if (c->ts_ok && s->o.has_ts && tcp_seq_leq(seq_in, c->rcv_nxt) &&
 	    tcp_seq_geq(s->o.tsval, c->ts_recent)) {
 		c->ts_recent = s->o.tsval;
 		c->ts_recent_us = st->now_us;
@@ -837,7 +879,7 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 	if (tcp_seq_gt(s->ack, c->snd_una)) {
 		ack_advance(c, s->ack);
 		if (c->dead)
-			return;
+			return false;
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
 		   ((s->len == 0 && !(s->flags & TCP_TH_FIN) &&
 		     (s->wnd << c->snd_wscale) == c->snd_wnd) ||
@@ -850,6 +892,13 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 		 */
 		dup_ack(c);
 	}
+	return true;
+}
+
+/* Fifth step (RFC 9293 3.10.7.4): the send window update. */
+static void
+snd_wnd_update(struct og_tcp_conn *c, const struct seg *s)
+{
 	/* window update (3.10.7.4 fifth step) */
 	if (tcp_seq_lt(c->snd_wl1, s->seq) ||
 	    (c->snd_wl1 == s->seq && tcp_seq_leq(c->snd_wl2, s->ack))) {
@@ -864,6 +913,15 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 			tcp_timer_update(c);
 		}
 	}
+}
+
+/*
+ * Fifth step (RFC 9293 3.10.7.4): the states that wait for the ACK of our
+ * FIN. Returns false when the connection left for TIME-WAIT or closed.
+ */
+static bool
+fin_ack_states(struct og_tcp_conn *c)
+{
 	switch (c->state) {
 	case OG_TCP_FIN_WAIT_1:
 		if (c->fin_acked)
@@ -872,82 +930,136 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 	case OG_TCP_CLOSING:
 		if (c->fin_acked) {
 			tcp_enter_time_wait(c);
-			return;
+			return false;
 		}
 		break;
 	case OG_TCP_LAST_ACK:
 		if (c->fin_acked) {
-			tcp_count(st, OG_TCP_CNT_CLOSED_ORDERLY);
+			tcp_count(c->st, OG_TCP_CNT_CLOSED_ORDERLY);
 			tcp_conn_finish(c, 0);
-			return;
+			return false;
 		}
 		break;
 	default:
 		break;
 	}
+	return true;
+}
+
+/*
+ * Fifth step (RFC 9293 3.10.7.4): check the ACK field. @p rcv_wnd is
+ * RCV.WND at arrival. Returns false when the segment is done with.
+ */
+static bool
+ack_check(struct og_tcp_conn *c, struct seg *s, uint32_t rcv_wnd)
+{
+	uint32_t seq_in = s->seq;
+
+	/* fifth: ACK */
+	if (!(s->flags & TCP_TH_ACK)) {
+		tcp_drop(c->st, OG_TCP_DROP_BAD_FLAGS);
+		return false;
+	}
+	trim_to_window(c, s, rcv_wnd);
+	if (c->state == OG_TCP_SYN_RECEIVED && !syn_received_ack(c, s))
+		return false;
+	if (!ack_process(c, s, seq_in))
+		return false;
+	snd_wnd_update(c, s);
+	return fin_ack_states(c);
+}
+
+/*
+ * Seventh step (RFC 9293 3.10.7.4): process the segment text, in order or
+ * into the out-of-order queue. Returns false when the connection closed.
+ */
+static bool
+text_process(struct og_tcp_conn *c, struct seg *s)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (s->len == 0)
+		return true;
 	/* seventh: segment text (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2) */
-	if (s->len > 0) {
-		if (c->state != OG_TCP_ESTABLISHED && c->state != OG_TCP_FIN_WAIT_1 &&
-		    c->state != OG_TCP_FIN_WAIT_2) {
-			tcp_drop(st, OG_TCP_DROP_DATA_AFTER_FIN);
-			s->len = 0;
-		} else if (c->app_closed) {
-			/* RFC 9293 3.10.4 / RFC 2525 2.17: data for a closed reader: reset */
-			tcp_drop(st, OG_TCP_DROP_CLOSED_CONN);
-			tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
-			tcp_conn_finish(c, -ECONNABORTED);
-			return;
-		} else if (s->seq == c->rcv_nxt) {
-			struct rte_mbuf *m = s->m;
-			bool had_ooo = c->ooo_head != NULL;
+	if (c->state != OG_TCP_ESTABLISHED && c->state != OG_TCP_FIN_WAIT_1 &&
+	    c->state != OG_TCP_FIN_WAIT_2) {
+		tcp_drop(st, OG_TCP_DROP_DATA_AFTER_FIN);
+		s->len = 0;
+	} else if (c->app_closed) {
+		/* RFC 9293 3.10.4 / RFC 2525 2.17: data for a closed reader: reset */
+		tcp_drop(st, OG_TCP_DROP_CLOSED_CONN);
+		tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
+		tcp_conn_finish(c, -ECONNABORTED);
+		return false;
+	} else if (s->seq == c->rcv_nxt) {
+		struct rte_mbuf *m = s->m;
+		bool had_ooo = c->ooo_head != NULL;
 
-			s->m = NULL;
-			if (deliver(c, m, s->len)) {
-				c->unacked_segs++;
-				if (c->dead)
-					return;
-				/*
-				 * RFC 5681 4.2: ACK at once when a segment fills (part of)
-				 * a gap, unless a FIN found behind it was ACKed already
-				 */
-				if (had_ooo) {
-					c->unacked_segs = OG_MAX(c->unacked_segs, 2);
-					ooo_pull(c);
-				}
-				if (c->dead)
-					return;
-			}
-		} else {
-			struct rte_mbuf *m = s->m;
-
-			s->m = NULL;
-			ooo_insert(c, m, s->seq, s->len);
-			/* RFC 5681 4.2: an out-of-order segment is ACKed at once (dup ACK + SACK)
-			 */
-			ack_now = true;
-		}
-	}
-	/* eighth: FIN */
-	if (s->flags & TCP_TH_FIN) {
-		uint32_t fin_seq = s->seq + s->len;
-
-		if (c->fin_rcvd) {
-			ack_now = true;
-		} else if (fin_seq == c->rcv_nxt) {
-			fin_received(c);
+		s->m = NULL;
+		if (deliver(c, m, s->len)) {
+			c->unacked_segs++;
 			if (c->dead)
-				return;
-		} else if (tcp_seq_gt(fin_seq, c->rcv_nxt)) {
-			c->ooo_fin = 1;
-			c->ooo_fin_seq = fin_seq;
-			ack_now = true;
+				return false;
+			/*
+			 * RFC 5681 4.2: ACK at once when a segment fills (part of)
+			 * a gap, unless a FIN found behind it was ACKed already
+			 */
+			if (had_ooo) {
+				c->unacked_segs = OG_MAX(c->unacked_segs, 2);
+				ooo_pull(c);
+			}
+			if (c->dead)
+				return false;
 		}
+	} else {
+		struct rte_mbuf *m = s->m;
+
+		s->m = NULL;
+		ooo_insert(c, m, s->seq, s->len);
+		/* RFC 5681 4.2: an out-of-order segment is ACKed at once (dup ACK + SACK) */
+		s->ack_now = true;
 	}
+	return true;
+}
+
+/*
+ * Eighth step (RFC 9293 3.10.7.4): check the FIN bit. A FIN beyond RCV.NXT
+ * waits for the gap before it to fill (ooo_pull()). Returns false when the
+ * connection closed.
+ */
+static bool
+fin_check(struct og_tcp_conn *c, struct seg *s)
+{
+	uint32_t fin_seq = s->seq + s->len;
+
+	if (!(s->flags & TCP_TH_FIN))
+		return true;
+	/* eighth: FIN */
+	if (c->fin_rcvd) {
+		s->ack_now = true;
+	} else if (fin_seq == c->rcv_nxt) {
+		fin_received(c);
+		if (c->dead)
+			return false;
+	} else if (tcp_seq_gt(fin_seq, c->rcv_nxt)) {
+		c->ooo_fin = 1;
+		c->ooo_fin_seq = fin_seq;
+		s->ack_now = true;
+	}
+	return true;
+}
+
+/* After the eighth step: send what the ACK or window allows, then owe or send the ACK. */
+static void
+output_and_ack(struct og_tcp_conn *c, const struct seg *s)
+{
+	struct og_tcp_stack *st = c->st;
+
 	/* send what the ACK or window allows, then owe or send the ACK */
 	tcp_output(c);
 	if (c->dead)
 		return;
-	if (ack_now) {
+	if (s->ack_now) {
 		tcp_send_ack(c);
 	} else if (c->unacked_segs >= 2) {
 		/* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second segment */
@@ -956,6 +1068,36 @@ process_conn(struct og_tcp_conn *c, struct seg *s)
 		c->delack_at = st->now_us + st->conf.delack_us;
 		tcp_timer_update(c);
 	}
+}
+
+/*
+ * A segment for a connection in a state other than LISTEN and TIME-WAIT:
+ * SYN-SENT (3.10.7.3), else the steps of RFC 9293 3.10.7.4 in order. The
+ * third (security) and sixth (URG) steps are not implemented: IP options
+ * are skipped and urgent data is ordinary data.
+ */
+static void
+process_conn(struct og_tcp_conn *c, struct seg *s)
+{
+	uint32_t rcv_wnd;
+
+	c->last_rx_us = c->st->now_us;
+	if (c->state == OG_TCP_SYN_SENT) {
+		syn_sent_input(c, s);
+		return;
+	}
+	if (c->state == OG_TCP_SYN_RECEIVED && c->passive &&
+	    (s->flags & (TCP_TH_SYN | TCP_TH_ACK | TCP_TH_RST)) == TCP_TH_SYN && s->seq == c->irs) {
+		/* the peer did not get our SYN-ACK: send it again */
+		tcp_send_ctl(c, TCP_TH_SYN | TCP_TH_ACK);
+		return;
+	}
+	rcv_wnd = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	s->ack_now = false;
+	if (!seq_check(c, s, rcv_wnd) || !rst_check(c, s) || !syn_check(c, s) ||
+	    !ack_check(c, s, rcv_wnd) || !text_process(c, s) || !fin_check(c, s))
+		return;
+	output_and_ack(c, s);
 }
 
 /* --- the entry point --- */
