@@ -64,7 +64,7 @@ void tcp_newreno_rto(struct og_tcp_conn *c);
  * through its ops: no indirect call on the common path.
  */
 static inline const struct tcp_cc_ops *
-tcp_cc_ops(const struct og_tcp_conn *c)
+tcp_cc_conn_ops(const struct og_tcp_conn *c)
 {
 	return tcp_cc_algos[c->cc_algo];
 }
@@ -75,7 +75,7 @@ tcp_cc_init(struct og_tcp_conn *c)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_init(c);
 	else
-		tcp_cc_ops(c)->init(c);
+		tcp_cc_conn_ops(c)->init(c);
 }
 
 static inline void
@@ -84,7 +84,7 @@ tcp_cc_ack(struct og_tcp_conn *c, uint32_t acked)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_ack(c, acked);
 	else
-		tcp_cc_ops(c)->ack(c, acked);
+		tcp_cc_conn_ops(c)->ack(c, acked);
 }
 
 static inline void
@@ -93,7 +93,7 @@ tcp_cc_recovery_enter(struct og_tcp_conn *c)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_recovery_enter(c);
 	else
-		tcp_cc_ops(c)->recovery_enter(c);
+		tcp_cc_conn_ops(c)->recovery_enter(c);
 }
 
 static inline void
@@ -102,7 +102,7 @@ tcp_cc_recovery_dupack(struct og_tcp_conn *c)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_recovery_dupack(c);
 	else
-		tcp_cc_ops(c)->recovery_dupack(c);
+		tcp_cc_conn_ops(c)->recovery_dupack(c);
 }
 
 static inline void
@@ -111,7 +111,7 @@ tcp_cc_partial_ack(struct og_tcp_conn *c, uint32_t acked)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_partial_ack(c, acked);
 	else
-		tcp_cc_ops(c)->partial_ack(c, acked);
+		tcp_cc_conn_ops(c)->partial_ack(c, acked);
 }
 
 static inline void
@@ -120,7 +120,7 @@ tcp_cc_recovery_exit(struct og_tcp_conn *c)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_recovery_exit(c);
 	else
-		tcp_cc_ops(c)->recovery_exit(c);
+		tcp_cc_conn_ops(c)->recovery_exit(c);
 }
 
 static inline void
@@ -129,7 +129,7 @@ tcp_cc_rto(struct og_tcp_conn *c)
 	if (og_likely(c->cc_algo == TCP_CC_NEWRENO))
 		tcp_newreno_rto(c);
 	else
-		tcp_cc_ops(c)->rto(c);
+		tcp_cc_conn_ops(c)->rto(c);
 }
 
 #endif /* TCP_CC_H */
