@@ -101,17 +101,17 @@ peer_open(struct og_tcp_sim *sim, struct peer *p)
 	struct og_tcp_sim_seg g, r;
 
 	p->next = PEER_ISN;
-	peer_seg(&g, p, OG_TH_SYN, 0);
+	peer_seg(&g, p, TCP_TH_SYN, 0);
 	g.opts.has_mss = true;
 	g.opts.mss = 1460;
 	g.opts.has_ws = true;
 	g.opts.wscale = 7;
 	og_tcp_sim_inject(sim, &g);
-	if (og_tcp_sim_pop(sim, &r) != 0 || r.flags != (OG_TH_SYN | OG_TH_ACK))
+	if (og_tcp_sim_pop(sim, &r) != 0 || r.flags != (TCP_TH_SYN | TCP_TH_ACK))
 		return -1;
 	p->iss = r.seq;
 	p->next = PEER_ISN + 1;
-	peer_seg(&g, p, OG_TH_ACK, 0);
+	peer_seg(&g, p, TCP_TH_ACK, 0);
 	og_tcp_sim_inject(sim, &g);
 	return 0;
 }
@@ -172,7 +172,7 @@ rx_run(struct og_tcp_sim *sim, struct peer *peers, uint32_t n, uint32_t nseg)
 			struct peer *p = &peers[k];
 
 			k = k + 1 == n ? 0 : k + 1;
-			peer_seg(&g, p, OG_TH_ACK, SEG);
+			peer_seg(&g, p, TCP_TH_ACK, SEG);
 			pkts[b] = og_tcp_sim_build(sim, &g);
 			if (pkts[b] == NULL) {
 				fprintf(stderr, "bench_tcp: pool empty\n");
@@ -267,10 +267,10 @@ bench_setup_teardown(uint32_t nconn)
 		/* SYN / SYN-ACK / ACK, peer FIN, our FIN (from peer_closed), last ACK */
 		if (peer_open(sim, &p) != 0)
 			exit(1);
-		peer_seg(&g, &p, OG_TH_FIN | OG_TH_ACK, 0);
+		peer_seg(&g, &p, TCP_TH_FIN | TCP_TH_ACK, 0);
 		og_tcp_sim_inject(sim, &g);
 		p.next++;
-		peer_seg(&g, &p, OG_TH_ACK, 0);
+		peer_seg(&g, &p, TCP_TH_ACK, 0);
 		g.ack = p.iss + 2;
 		og_tcp_sim_inject(sim, &g);
 		og_tcp_sim_discard(sim);

@@ -15,7 +15,7 @@
 #define IP_HDR_LEN 20
 
 void
-og_tcp_tx_flush(struct og_tcp_stack *st)
+tcp_tx_flush(struct og_tcp_stack *st)
 {
 	uint16_t n = st->ntx, sent;
 
@@ -24,10 +24,10 @@ og_tcp_tx_flush(struct og_tcp_stack *st)
 	st->ntx = 0;
 	sent = st->conf.tx(st->conf.tx_arg, st->txq, n);
 	if (og_unlikely(sent < n)) {
-		og_tcp_count(st, OG_TCP_CNT_TX_PARTIAL);
+		tcp_count(st, OG_TCP_CNT_TX_PARTIAL);
 		for (uint16_t i = sent; i < n; i++) {
 			rte_pktmbuf_free(st->txq[i]);
-			og_tcp_drop(st, OG_TCP_DROP_TX_FULL);
+			tcp_drop(st, OG_TCP_DROP_TX_FULL);
 		}
 	}
 }
@@ -35,10 +35,10 @@ og_tcp_tx_flush(struct og_tcp_stack *st)
 static void
 tx_enqueue(struct og_tcp_stack *st, struct rte_mbuf *m)
 {
-	if (st->ntx == OG_TCP_TX_BURST)
-		og_tcp_tx_flush(st);
+	if (st->ntx == TCP_TX_BURST)
+		tcp_tx_flush(st);
 	st->txq[st->ntx++] = m;
-	og_tcp_count(st, OG_TCP_CNT_SEGS_OUT);
+	tcp_count(st, OG_TCP_CNT_SEGS_OUT);
 }
 
 /* Header mbuf with IPv4 and TCP headers; the payload is chained later. */
@@ -50,17 +50,17 @@ seg_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq, u
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 	uint8_t opt[40];
-	uint32_t olen = o != NULL ? og_tcp_opts_build(opt, o, flags & OG_TH_SYN) : 0;
+	uint32_t olen = o != NULL ? tcp_opts_build(opt, o, flags & TCP_TH_SYN) : 0;
 	uint32_t hl = sizeof(*th) + olen;
 
 	if (og_unlikely(m == NULL)) {
-		og_tcp_drop(st, OG_TCP_DROP_NOMBUF);
+		tcp_drop(st, OG_TCP_DROP_NOMBUF);
 		return NULL;
 	}
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, IP_HDR_LEN + hl);
 	if (og_unlikely(ip == NULL)) {
 		rte_pktmbuf_free(m);
-		og_tcp_drop(st, OG_TCP_DROP_NOMBUF);
+		tcp_drop(st, OG_TCP_DROP_NOMBUF);
 		return NULL;
 	}
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -77,7 +77,7 @@ seg_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq, u
 	th->src_port = t->lport_be;
 	th->dst_port = t->rport_be;
 	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = rte_cpu_to_be_32(flags & OG_TH_ACK ? ack : 0);
+	th->recv_ack = rte_cpu_to_be_32(flags & TCP_TH_ACK ? ack : 0);
 	th->data_off = (uint8_t)((hl / 4) << 4);
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(wnd);
@@ -104,7 +104,7 @@ seg_finish(struct og_tcp_stack *st, struct rte_mbuf *m)
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = (uint16_t)~og_tcp_cksum_sum(m, ip, IP_HDR_LEN);
+		th->cksum = (uint16_t)~tcp_cksum_sum(m, ip, IP_HDR_LEN);
 	}
 }
 
@@ -145,21 +145,21 @@ attach_payload(struct og_tcp_stack *st, struct rte_mbuf *h, struct rte_mbuf *seg
 static uint16_t
 wnd_field(struct og_tcp_conn *c, bool syn)
 {
-	uint32_t wnd = og_tcp_rcv_window(c), field;
+	uint32_t wnd = tcp_rcv_window(c), field;
 	uint8_t ws = syn ? 0 : c->rcv_wscale;
 
 	/* RFC 7323 2.2: the window of a SYN is never scaled */
 	field = wnd >> ws;
 	/* round up rather than shrink what was offered (RFC 9293 3.8.6.2.2) */
 	if ((uint64_t)field << ws < (uint64_t)(c->rcv_adv - c->rcv_nxt) &&
-	    og_seq_gt(c->rcv_adv, c->rcv_nxt))
+	    tcp_seq_gt(c->rcv_adv, c->rcv_nxt))
 		field++;
 	if (field > 65535)
 		field = 65535;
-	if (og_seq_gt(c->rcv_nxt + (field << ws), c->rcv_adv))
+	if (tcp_seq_gt(c->rcv_nxt + (field << ws), c->rcv_adv))
 		c->rcv_adv = c->rcv_nxt + (field << ws);
 	if (field == 0)
-		og_tcp_count(c->st, OG_TCP_CNT_ZERO_WINDOW);
+		tcp_count(c->st, OG_TCP_CNT_ZERO_WINDOW);
 	return (uint16_t)field;
 }
 
@@ -170,8 +170,8 @@ fill_sack(struct og_tcp_conn *c, struct og_tcp_opts *o)
 	uint32_t blk[8][2], n = 0, first = 0;
 	struct rte_mbuf *m;
 
-	for (m = c->ooo_head; m != NULL; m = og_tcp_ooo(c->st, m)->next) {
-		struct og_tcp_ooo_meta *q = og_tcp_ooo(c->st, m);
+	for (m = c->ooo_head; m != NULL; m = tcp_ooo(c->st, m)->next) {
+		struct tcp_ooo_meta *q = tcp_ooo(c->st, m);
 
 		if (n > 0 && blk[n - 1][1] == q->seq) {
 			blk[n - 1][1] += q->len;
@@ -184,14 +184,14 @@ fill_sack(struct og_tcp_conn *c, struct og_tcp_opts *o)
 		}
 	}
 	for (uint32_t i = 0; i < n; i++)
-		if (og_seq_in(c->last_sack_seq, blk[i][0], blk[i][1]))
+		if (tcp_seq_in(c->last_sack_seq, blk[i][0], blk[i][1]))
 			first = i;
 	o->nsack = 0;
 	if (n == 0)
 		return;
 	o->sack[o->nsack][0] = blk[first][0];
 	o->sack[o->nsack++][1] = blk[first][1];
-	for (uint32_t i = 0; i < n && o->nsack < OG_TCP_MAX_SACK; i++) {
+	for (uint32_t i = 0; i < n && o->nsack < TCP_MAX_SACK; i++) {
 		if (i == first)
 			continue;
 		o->sack[o->nsack][0] = blk[i][0];
@@ -203,7 +203,7 @@ static void
 conn_opts(struct og_tcp_conn *c, struct og_tcp_opts *o, uint8_t flags)
 {
 	memset(o, 0, sizeof(*o));
-	if (flags & OG_TH_SYN) {
+	if (flags & TCP_TH_SYN) {
 		o->has_mss = true;
 		o->mss = c->st->conf.mss;
 		o->sack_ok = c->sack_ok;
@@ -216,7 +216,7 @@ conn_opts(struct og_tcp_conn *c, struct og_tcp_opts *o, uint8_t flags)
 		o->tsval = (uint32_t)(c->st->now_us / 1000);
 		o->tsecr = c->ts_recent;
 	}
-	if (c->sack_ok && c->ooo_head != NULL && !(flags & (OG_TH_SYN | OG_TH_RST)))
+	if (c->sack_ok && c->ooo_head != NULL && !(flags & (TCP_TH_SYN | TCP_TH_RST)))
 		fill_sack(c, o);
 }
 
@@ -245,7 +245,7 @@ ack_sent(struct og_tcp_conn *c)
 	c->unacked_segs = 0;
 	if (c->delack_at != 0) {
 		c->delack_at = 0;
-		og_tcp_timer_update(c);
+		tcp_timer_update(c);
 	}
 }
 
@@ -265,43 +265,43 @@ ctl_seq(const struct og_tcp_conn *c)
 {
 	uint32_t wnd_end = c->snd_una + c->snd_wnd;
 
-	if (og_seq_leq(c->snd_max, wnd_end))
+	if (tcp_seq_leq(c->snd_max, wnd_end))
 		return c->snd_max;
-	return og_seq_max(c->snd_nxt, wnd_end);
+	return tcp_seq_max(c->snd_nxt, wnd_end);
 }
 
 int
-og_tcp_send_ctl(struct og_tcp_conn *c, uint8_t flags)
+tcp_send_ctl(struct og_tcp_conn *c, uint8_t flags)
 {
 	struct og_tcp_stack *st = c->st;
 	struct og_tcp_opts o;
 	struct rte_mbuf *m;
-	uint32_t seq = (flags & OG_TH_SYN) ? c->iss : ctl_seq(c);
+	uint32_t seq = (flags & TCP_TH_SYN) ? c->iss : ctl_seq(c);
 
 	conn_opts(c, &o, flags);
-	if (flags & OG_TH_RST)
+	if (flags & TCP_TH_RST)
 		o.has_ts = false;
-	m = seg_alloc(st, &c->t, seq, c->rcv_nxt, flags, wnd_field(c, flags & OG_TH_SYN), &o);
+	m = seg_alloc(st, &c->t, seq, c->rcv_nxt, flags, wnd_field(c, flags & TCP_TH_SYN), &o);
 	if (m == NULL)
 		return -ENOBUFS;
 	seg_finish(st, m);
 	tx_enqueue(st, m);
-	if (flags & OG_TH_RST)
-		og_tcp_count(st, OG_TCP_CNT_RESETS_OUT);
-	if (flags & OG_TH_ACK)
+	if (flags & TCP_TH_RST)
+		tcp_count(st, OG_TCP_CNT_RESETS_OUT);
+	if (flags & TCP_TH_ACK)
 		ack_sent(c);
 	return 0;
 }
 
 void
-og_tcp_send_ack(struct og_tcp_conn *c)
+tcp_send_ack(struct og_tcp_conn *c)
 {
-	og_tcp_send_ctl(c, OG_TH_ACK);
+	tcp_send_ctl(c, TCP_TH_ACK);
 }
 
 void
-og_tcp_send_rst_reply(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq,
-		      uint32_t ack, uint8_t flags)
+tcp_send_rst_reply(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq,
+		   uint32_t ack, uint8_t flags)
 {
 	struct rte_mbuf *m = seg_alloc(st, t, seq, ack, flags, 0, NULL);
 
@@ -309,12 +309,12 @@ og_tcp_send_rst_reply(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uin
 		return;
 	seg_finish(st, m);
 	tx_enqueue(st, m);
-	og_tcp_count(st, OG_TCP_CNT_RESETS_OUT);
+	tcp_count(st, OG_TCP_CNT_RESETS_OUT);
 }
 
 void
-og_tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t isn,
-			     uint32_t irs, const struct og_tcp_opts *peer)
+tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t isn,
+			  uint32_t irs, const struct og_tcp_opts *peer)
 {
 	struct og_tcp_opts o;
 	struct rte_mbuf *m;
@@ -330,7 +330,7 @@ og_tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tuple 
 		o.tsval = (uint32_t)(st->now_us / 1000);
 		o.tsecr = peer->tsval;
 	}
-	m = seg_alloc(st, t, isn, irs + 1, OG_TH_SYN | OG_TH_ACK,
+	m = seg_alloc(st, t, isn, irs + 1, TCP_TH_SYN | TCP_TH_ACK,
 		      (uint16_t)OG_MIN(st->conf.rcv_buf, 65535u), &o);
 	if (m == NULL)
 		return;
@@ -347,7 +347,7 @@ send_range(struct og_tcp_conn *c, uint32_t seq, struct rte_mbuf *seg, uint32_t o
 	   bool fin, bool psh)
 {
 	struct og_tcp_stack *st = c->st;
-	uint8_t flags = OG_TH_ACK | (fin ? OG_TH_FIN : 0) | (psh && len ? OG_TH_PSH : 0);
+	uint8_t flags = TCP_TH_ACK | (fin ? TCP_TH_FIN : 0) | (psh && len ? TCP_TH_PSH : 0);
 	struct og_tcp_opts o;
 	struct rte_mbuf *m;
 
@@ -357,7 +357,7 @@ send_range(struct og_tcp_conn *c, uint32_t seq, struct rte_mbuf *seg, uint32_t o
 		return -ENOBUFS;
 	if (len > 0 && attach_payload(st, m, seg, off, len) != 0) {
 		rte_pktmbuf_free(m);
-		og_tcp_drop(st, OG_TCP_DROP_NOMBUF);
+		tcp_drop(st, OG_TCP_DROP_NOMBUF);
 		return -ENOBUFS;
 	}
 	seg_finish(st, m);
@@ -383,7 +383,7 @@ can_send_data(const struct og_tcp_conn *c)
 }
 
 void
-og_tcp_output(struct og_tcp_conn *c)
+tcp_output(struct og_tcp_conn *c)
 {
 	uint32_t segs = 0;
 
@@ -395,7 +395,7 @@ og_tcp_output(struct og_tcp_conn *c)
 		uint32_t unsent = c->sq_bytes - sent_data;
 		uint32_t wnd = OG_MIN(c->snd_wnd, c->cwnd), len;
 		bool fin_pending = c->shut_wr && !c->fin_acked &&
-				   og_seq_leq(c->snd_nxt, c->snd_una + c->sq_bytes);
+				   tcp_seq_leq(c->snd_nxt, c->snd_una + c->sq_bytes);
 		bool fin;
 
 		if (unsent == 0 && !fin_pending)
@@ -405,7 +405,7 @@ og_tcp_output(struct og_tcp_conn *c)
 			if (c->snd_wnd == 0 && flight == 0 && !c->persist) {
 				c->persist = true;
 				c->rexmt_at = c->st->now_us + c->rto_us;
-				og_tcp_timer_update(c);
+				tcp_timer_update(c);
 			}
 			break;
 		}
@@ -422,7 +422,7 @@ og_tcp_output(struct og_tcp_conn *c)
 			if (!c->out_pending) {
 				c->out_pending = 1;
 				TAILQ_INSERT_TAIL(&c->st->out_list, c, out_link);
-				og_tcp_count(c->st, OG_TCP_CNT_OUTPUT_DEFERRED);
+				tcp_count(c->st, OG_TCP_CNT_OUTPUT_DEFERRED);
 			}
 			break;
 		}
@@ -430,7 +430,7 @@ og_tcp_output(struct og_tcp_conn *c)
 		    0) {
 			/* no mbuf: the retransmission timer retries */
 			if (c->rexmt_at == 0)
-				og_tcp_rto_arm(c);
+				tcp_rto_arm(c);
 			break;
 		}
 		if (!c->rtt_timing && c->snd_nxt == c->snd_max && len > 0) {
@@ -446,10 +446,10 @@ og_tcp_output(struct og_tcp_conn *c)
 			c->sq_cur = c->sq_cur->next;
 		}
 		c->snd_nxt += len + (fin ? 1 : 0);
-		c->snd_max = og_seq_max(c->snd_max, c->snd_nxt);
+		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt);
 		if (c->rexmt_at == 0 || c->persist) {
 			c->persist = false;
-			og_tcp_rto_arm(c);
+			tcp_rto_arm(c);
 		}
 		if (fin)
 			break;
@@ -457,36 +457,36 @@ og_tcp_output(struct og_tcp_conn *c)
 }
 
 void
-og_tcp_retransmit_una(struct og_tcp_conn *c)
+tcp_retransmit_una(struct og_tcp_conn *c)
 {
 	uint32_t len = OG_MIN(c->sq_bytes, seg_room(c));
 	bool fin = c->shut_wr && !c->fin_acked && len == c->sq_bytes &&
-		   og_seq_gt(c->snd_max, c->snd_una + c->sq_bytes);
+		   tcp_seq_gt(c->snd_max, c->snd_una + c->sq_bytes);
 
 	if (len == 0 && !fin)
 		return;
 	if (send_range(c, c->snd_una, c->sq_head, c->sq_head_off, len, fin, len == c->sq_bytes) ==
 	    0)
-		og_tcp_count(c->st, OG_TCP_CNT_RETRANS_SEGS);
+		tcp_count(c->st, OG_TCP_CNT_RETRANS_SEGS);
 	/* Karn: a retransmitted range gives no RTT sample */
 	c->rtt_timing = false;
 }
 
 void
-og_tcp_send_probe(struct og_tcp_conn *c)
+tcp_send_probe(struct og_tcp_conn *c)
 {
 	uint32_t flight = c->snd_nxt - c->snd_una;
 
 	/* RFC 9293 3.8.6.1: probe a zero window with one byte of new data */
 	if (c->sq_bytes > flight &&
 	    send_range(c, c->snd_nxt, c->sq_cur, c->sq_cur_off, 1, false, false) == 0) {
-		og_tcp_count(c->st, OG_TCP_CNT_PERSIST_PROBES);
-		c->snd_max = og_seq_max(c->snd_max, c->snd_nxt + 1);
+		tcp_count(c->st, OG_TCP_CNT_PERSIST_PROBES);
+		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt + 1);
 	}
 }
 
 void
-og_tcp_sq_rewind(struct og_tcp_conn *c)
+tcp_sq_rewind(struct og_tcp_conn *c)
 {
 	c->snd_nxt = c->snd_una;
 	c->sq_cur = c->sq_head;
@@ -494,7 +494,7 @@ og_tcp_sq_rewind(struct og_tcp_conn *c)
 }
 
 void
-og_tcp_sq_drop_acked(struct og_tcp_conn *c, uint32_t acked)
+tcp_sq_drop_acked(struct og_tcp_conn *c, uint32_t acked)
 {
 	uint32_t off = c->sq_head_off + acked;
 
@@ -519,7 +519,7 @@ og_tcp_sq_drop_acked(struct og_tcp_conn *c, uint32_t acked)
 }
 
 void
-og_tcp_free_chain_list(struct rte_mbuf *m)
+tcp_free_chain_list(struct rte_mbuf *m)
 {
 	while (m != NULL) {
 		struct rte_mbuf *next = m->next;

@@ -3,8 +3,8 @@
  * Internals of lib/tcp, shared by its .c files and by the unit tests; never
  * included from outside lib/tcp and tests.
  */
-#ifndef OG_TCP_PRIVATE_H
-#define OG_TCP_PRIVATE_H
+#ifndef TCP_PRIVATE_H
+#define TCP_PRIVATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,60 +17,60 @@
 #include "og_tcp.h"
 
 /* TCP header flags (RFC 9293 3.1). */
-#define OG_TH_FIN 0x01
-#define OG_TH_SYN 0x02
-#define OG_TH_RST 0x04
-#define OG_TH_PSH 0x08
-#define OG_TH_ACK 0x10
-#define OG_TH_URG 0x20
+#define TCP_TH_FIN 0x01
+#define TCP_TH_SYN 0x02
+#define TCP_TH_RST 0x04
+#define TCP_TH_PSH 0x08
+#define TCP_TH_ACK 0x10
+#define TCP_TH_URG 0x20
 
 /* --- sequence-number arithmetic modulo 2^32 (RFC 9293 3.4) --- */
 static inline bool
-og_seq_lt(uint32_t a, uint32_t b)
+tcp_seq_lt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) < 0;
 }
 static inline bool
-og_seq_leq(uint32_t a, uint32_t b)
+tcp_seq_leq(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) <= 0;
 }
 static inline bool
-og_seq_gt(uint32_t a, uint32_t b)
+tcp_seq_gt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) > 0;
 }
 static inline bool
-og_seq_geq(uint32_t a, uint32_t b)
+tcp_seq_geq(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) >= 0;
 }
 /* a <= x < b, modulo 2^32 */
 static inline bool
-og_seq_in(uint32_t x, uint32_t a, uint32_t b)
+tcp_seq_in(uint32_t x, uint32_t a, uint32_t b)
 {
 	return x - a < b - a;
 }
 static inline uint32_t
-og_seq_max(uint32_t a, uint32_t b)
+tcp_seq_max(uint32_t a, uint32_t b)
 {
-	return og_seq_gt(a, b) ? a : b;
+	return tcp_seq_gt(a, b) ? a : b;
 }
 static inline uint32_t
-og_seq_min(uint32_t a, uint32_t b)
+tcp_seq_min(uint32_t a, uint32_t b)
 {
-	return og_seq_lt(a, b) ? a : b;
+	return tcp_seq_lt(a, b) ? a : b;
 }
 
-/* --- options (RFC 9293 3.2, RFC 7323 2-3, RFC 2018) --- */
-#define OG_TCP_MAX_SACK 4
+/* --- options (tcp_options.c; RFC 9293 3.2, RFC 7323 2-3, RFC 2018) --- */
+#define TCP_MAX_SACK 4
 struct og_tcp_opts {
 	bool has_mss, has_ws, sack_ok, has_ts;
 	uint8_t wscale;
 	uint16_t mss;
 	uint32_t tsval, tsecr;
 	uint8_t nsack;
-	uint32_t sack[OG_TCP_MAX_SACK][2]; /* left edge, right edge (host order) */
+	uint32_t sack[TCP_MAX_SACK][2]; /* left edge, right edge (host order) */
 };
 
 /**
@@ -80,7 +80,7 @@ struct og_tcp_opts {
  *
  * @return 0, or -1 when the list is malformed (options seen so far are kept).
  */
-int og_tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool syn);
+int tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, bool syn);
 
 /**
  * Write options in the order Linux uses (MSS, SACK-permitted, timestamps,
@@ -90,47 +90,48 @@ int og_tcp_opts_parse(const uint8_t *p, uint32_t len, struct og_tcp_opts *o, boo
  *
  * @return bytes written.
  */
-uint32_t og_tcp_opts_build(uint8_t *p, const struct og_tcp_opts *o, bool syn);
+uint32_t tcp_opts_build(uint8_t *p, const struct og_tcp_opts *o, bool syn);
 
-/* --- keyed hash, ISN, SYN cookies --- */
+/* --- keyed hash and ISN (tcp_isn.c) --- */
 /** SipHash-2-4 of @p len bytes under a 128-bit key. */
-uint64_t og_tcp_siphash(const uint8_t key[16], const void *data, size_t len);
+uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
 
 /** Keyed hash of a 4-tuple (the connection table's hash). */
-uint32_t og_tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t);
+uint32_t tcp_tuple_hash(const uint8_t key[16], const struct og_tcp_tuple *t);
 
 /** RFC 6528 ISN: a 4-microsecond clock plus a keyed hash of the 4-tuple. */
-uint32_t og_tcp_isn(const uint8_t key[16], const struct og_tcp_tuple *t, uint64_t now_us);
+uint32_t tcp_isn(const uint8_t key[16], const struct og_tcp_tuple *t, uint64_t now_us);
 
+/* --- SYN cookies (tcp_syncookie.c) --- */
 /** What a SYN cookie remembers of the SYN (RFC 4987 3.6). */
-struct og_tcp_cookie_data {
-	uint16_t mss;  /**< rounded down to the table of og_tcp_cookie_encode */
+struct tcp_cookie_data {
+	uint16_t mss;  /**< rounded down to the table of tcp_cookie_encode */
 	int8_t wscale; /**< -1: none */
 	bool sack_ok;
 };
 
 /** The ISN of a SYN-ACK that carries a SYN cookie. */
-uint32_t og_tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
-			      uint64_t now_us, const struct og_tcp_cookie_data *d);
+uint32_t tcp_cookie_encode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
+			   uint64_t now_us, const struct tcp_cookie_data *d);
 
 /**
  * Check the cookie of an ACK (@p isn = SEG.ACK - 1, @p irs = SEG.SEQ - 1).
  *
  * @return 0 and fills @p d, or -1 (forged or older than two periods of 64 s).
  */
-int og_tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
-			 uint32_t isn, uint64_t now_us, struct og_tcp_cookie_data *d);
+int tcp_cookie_decode(const uint8_t key[16], const struct og_tcp_tuple *t, uint32_t irs,
+		      uint32_t isn, uint64_t now_us, struct tcp_cookie_data *d);
 
-/* --- timer wheel: O(1) arm/cancel, cost per tick proportional to the timers in one slot --- */
-struct og_tcp_timer {
-	LIST_ENTRY(og_tcp_timer) link;
+/* --- timer wheel (tcp_timer.c): O(1) arm/cancel, a tick costs the timers of one slot --- */
+struct tcp_timer {
+	LIST_ENTRY(tcp_timer) link;
 	uint64_t expire_tick;
 	bool armed;
 };
-LIST_HEAD(og_tcp_timer_list, og_tcp_timer);
+LIST_HEAD(tcp_timer_list, tcp_timer);
 
-struct og_tcp_wheel {
-	struct og_tcp_timer_list *slots;
+struct tcp_wheel {
+	struct tcp_timer_list *slots;
 	uint32_t mask;
 	uint32_t tick_us;
 	uint64_t cur_tick; /* every tick up to this one has been processed */
@@ -138,26 +139,26 @@ struct og_tcp_wheel {
 };
 
 /** Initialise a wheel of @p nslots (power of two) slots of @p tick_us over @p slots. */
-void og_tcp_wheel_init(struct og_tcp_wheel *w, struct og_tcp_timer_list *slots, uint32_t nslots,
-		       uint32_t tick_us, uint64_t now_us);
+void tcp_wheel_init(struct tcp_wheel *w, struct tcp_timer_list *slots, uint32_t nslots,
+		    uint32_t tick_us, uint64_t now_us);
 /** (Re)arm @p t to fire at the first tick at or after @p expire_us. */
-void og_tcp_wheel_arm(struct og_tcp_wheel *w, struct og_tcp_timer *t, uint64_t expire_us);
+void tcp_wheel_arm(struct tcp_wheel *w, struct tcp_timer *t, uint64_t expire_us);
 /** Disarm @p t (no-op when not armed). */
-void og_tcp_wheel_cancel(struct og_tcp_wheel *w, struct og_tcp_timer *t);
+void tcp_wheel_cancel(struct tcp_wheel *w, struct tcp_timer *t);
 /**
  * Fire every timer due at @p now_us: each is disarmed, then @p fn runs (it
  * may re-arm it or arm others).
  *
  * @return the number of timers fired.
  */
-uint32_t og_tcp_wheel_run(struct og_tcp_wheel *w, uint64_t now_us,
-			  void (*fn)(void *arg, struct og_tcp_timer *t), void *arg);
+uint32_t tcp_wheel_run(struct tcp_wheel *w, uint64_t now_us,
+		       void (*fn)(void *arg, struct tcp_timer *t), void *arg);
 
 /* --- connection table: chained hash with a keyed hash function --- */
 struct og_tcp_conn;
-struct og_tcp_htab {
+struct tcp_htab {
 	struct og_tcp_conn **b;
-	size_t b_mapped; /* og_tcp_table_alloc() */
+	size_t b_mapped; /* tcp_table_alloc() */
 	uint32_t mask;
 	uint8_t key[16];
 };
@@ -166,13 +167,13 @@ struct og_tcp_htab {
  * Zeroed memory for a large table touched at random (connections, hash
  * buckets): DPDK's heap when the EAL has hugepages, else an anonymous
  * mapping the kernel may back with transparent huge pages. *mapped is what
- * og_tcp_table_free() needs (0: from the heap).
+ * tcp_table_free() needs (0: from the heap).
  */
-void *og_tcp_table_alloc(const char *name, size_t size, size_t *mapped);
-void og_tcp_table_free(void *p, size_t mapped);
+void *tcp_table_alloc(const char *name, size_t size, size_t *mapped);
+void tcp_table_free(void *p, size_t mapped);
 
 /* --- connections and the stack --- */
-struct og_tcp_listener {
+struct tcp_listener {
 	uint32_t addr_be;
 	uint16_t port_be;
 	bool used;
@@ -193,6 +194,7 @@ struct og_tcp_conn {
 		on_tw : 1, cookie : 1, dead : 1;
 	uint8_t fin_acked : 1, sq_full_seen : 1, out_pending : 1;
 	uint8_t dupacks;
+	uint8_t cc_algo; /* enum tcp_cc_algo (tcp_cc.h) */
 	uint8_t retries;
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss; /* effective send MSS (payload bytes per segment) */
@@ -231,50 +233,50 @@ struct og_tcp_conn {
 	uint32_t chal_count;
 
 	/* timers: one wheel entry at the earliest of these deadlines (0 = off) */
-	struct og_tcp_timer tm;
+	struct tcp_timer tm;
 	uint64_t rexmt_at, delack_at, idle_at, tw_at;
 	uint64_t last_rx_us;
 	TAILQ_ENTRY(og_tcp_conn) tw_link;
 	TAILQ_ENTRY(og_tcp_conn) out_link; /* on out_list while out_pending */
 };
 
-#define OG_TCP_TX_BURST 32
+#define TCP_TX_BURST 32
 
 struct og_tcp_stack {
 	struct og_tcp_conf conf;
-	size_t conns_mapped; /* og_tcp_table_alloc() */
+	size_t conns_mapped; /* tcp_table_alloc() */
 	struct og_tcp_stats stats;
 	uint64_t now_us;
 	uint32_t depth; /* nesting of entry points: tx and frees happen at depth 0 */
 	uint16_t ntx;
-	struct rte_mbuf *txq[OG_TCP_TX_BURST];
-	struct og_tcp_htab ht;
-	struct og_tcp_wheel wheel;
+	struct rte_mbuf *txq[TCP_TX_BURST];
+	struct tcp_htab ht;
+	struct tcp_wheel wheel;
 	struct og_tcp_conn *conns;
 	struct og_tcp_conn *free_list;
 	struct og_tcp_conn *reap_list; /* closed, waiting for depth 0 */
 	uint32_t nconns;
 	uint32_t ntw;
 	TAILQ_HEAD(, og_tcp_conn) tw_list;
-	TAILQ_HEAD(og_tcp_conn_list, og_tcp_conn)
+	TAILQ_HEAD(tcp_conn_list, og_tcp_conn)
 	out_list; /* output deferred (conf.output_burst) */
-	struct og_tcp_listener *listeners;
-	int ooo_dynfield; /* offset of struct og_tcp_ooo_meta in the mbuf */
+	struct tcp_listener *listeners;
+	int ooo_dynfield; /* offset of struct tcp_ooo_meta in the mbuf */
 	uint16_t port_next;
 	uint8_t cookie_key[16], isn_key[16];
 };
 
 /* What the out-of-order queue keeps in each queued mbuf (dynamic field). */
-struct og_tcp_ooo_meta {
+struct tcp_ooo_meta {
 	struct rte_mbuf *next;
 	uint32_t seq;
 	uint32_t len;
 };
 
-static inline struct og_tcp_ooo_meta *
-og_tcp_ooo(const struct og_tcp_stack *st, struct rte_mbuf *m)
+static inline struct tcp_ooo_meta *
+tcp_ooo(const struct og_tcp_stack *st, struct rte_mbuf *m)
 {
-	return RTE_MBUF_DYNFIELD(m, st->ooo_dynfield, struct og_tcp_ooo_meta *);
+	return RTE_MBUF_DYNFIELD(m, st->ooo_dynfield, struct tcp_ooo_meta *);
 }
 
 /*
@@ -283,7 +285,7 @@ og_tcp_ooo(const struct og_tcp_stack *st, struct rte_mbuf *m)
  * a segment whose checksum is right.
  */
 static inline uint16_t
-og_tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off)
+tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off)
 {
 	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - l4_off, sum = 0, done = 0;
 
@@ -318,63 +320,56 @@ og_tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32
 }
 
 static inline void
-og_tcp_drop(struct og_tcp_stack *st, enum og_tcp_drop d)
+tcp_drop(struct og_tcp_stack *st, enum og_tcp_drop d)
 {
 	st->stats.drop[d]++;
 }
 
 static inline void
-og_tcp_count(struct og_tcp_stack *st, enum og_tcp_cnt c)
+tcp_count(struct og_tcp_stack *st, enum og_tcp_cnt c)
 {
 	st->stats.cnt[c]++;
 }
 
 /* hash table (tcp_table.c) */
-int og_tcp_htab_init(struct og_tcp_htab *h, uint32_t nbuckets, const uint8_t key[16]);
-struct og_tcp_conn *og_tcp_htab_lookup(const struct og_tcp_htab *h, const struct og_tcp_tuple *t);
-/** og_tcp_htab_lookup() with the tuple's hash already known (@p hv). */
-struct og_tcp_conn *og_tcp_htab_lookup_hv(const struct og_tcp_htab *h, const struct og_tcp_tuple *t,
-					  uint32_t hv);
-void og_tcp_htab_insert(struct og_tcp_htab *h, struct og_tcp_conn *c);
-void og_tcp_htab_remove(struct og_tcp_htab *h, struct og_tcp_conn *c);
+int tcp_htab_init(struct tcp_htab *h, uint32_t nbuckets, const uint8_t key[16]);
+struct og_tcp_conn *tcp_htab_lookup(const struct tcp_htab *h, const struct og_tcp_tuple *t);
+/** tcp_htab_lookup() with the tuple's hash already known (@p hv). */
+struct og_tcp_conn *tcp_htab_lookup_hv(const struct tcp_htab *h, const struct og_tcp_tuple *t,
+				       uint32_t hv);
+void tcp_htab_insert(struct tcp_htab *h, struct og_tcp_conn *c);
+void tcp_htab_remove(struct tcp_htab *h, struct og_tcp_conn *c);
 
 /* stack internals (tcp_stack.c) */
-struct og_tcp_conn *og_tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t);
-void og_tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s);
-void og_tcp_conn_finish(struct og_tcp_conn *c, int reason);
-void og_tcp_timer_update(struct og_tcp_conn *c);
-void og_tcp_enter_time_wait(struct og_tcp_conn *c);
-void og_tcp_stack_enter(struct og_tcp_stack *st);
-void og_tcp_stack_leave(struct og_tcp_stack *st);
-uint32_t og_tcp_rcv_window(const struct og_tcp_conn *c);
-void og_tcp_rtt_sample(struct og_tcp_conn *c, uint32_t rtt_us);
-void og_tcp_rto_arm(struct og_tcp_conn *c);
+struct og_tcp_conn *tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t);
+void tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s);
+void tcp_conn_finish(struct og_tcp_conn *c, int reason);
+void tcp_timer_update(struct og_tcp_conn *c);
+void tcp_enter_time_wait(struct og_tcp_conn *c);
+void tcp_stack_enter(struct og_tcp_stack *st);
+void tcp_stack_leave(struct og_tcp_stack *st);
+uint32_t tcp_rcv_window(const struct og_tcp_conn *c);
+void tcp_rtt_sample(struct og_tcp_conn *c, uint32_t rtt_us);
+void tcp_rto_arm(struct og_tcp_conn *c);
 
 /* output (tcp_output.c) */
-void og_tcp_tx_flush(struct og_tcp_stack *st);
-int og_tcp_send_ctl(struct og_tcp_conn *c, uint8_t flags);
-void og_tcp_send_ack(struct og_tcp_conn *c);
-void og_tcp_output(struct og_tcp_conn *c);
-void og_tcp_retransmit_una(struct og_tcp_conn *c);
-void og_tcp_send_probe(struct og_tcp_conn *c);
-void og_tcp_sq_drop_acked(struct og_tcp_conn *c, uint32_t acked);
-void og_tcp_sq_rewind(struct og_tcp_conn *c);
+void tcp_tx_flush(struct og_tcp_stack *st);
+int tcp_send_ctl(struct og_tcp_conn *c, uint8_t flags);
+void tcp_send_ack(struct og_tcp_conn *c);
+void tcp_output(struct og_tcp_conn *c);
+void tcp_retransmit_una(struct og_tcp_conn *c);
+void tcp_send_probe(struct og_tcp_conn *c);
+void tcp_sq_drop_acked(struct og_tcp_conn *c, uint32_t acked);
+void tcp_sq_rewind(struct og_tcp_conn *c);
 /** RST for a segment that has no connection (RFC 9293 3.10.7.1). */
-void og_tcp_send_rst_reply(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq,
-			   uint32_t ack, uint8_t flags);
+void tcp_send_rst_reply(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t seq,
+			uint32_t ack, uint8_t flags);
 /** A SYN-ACK that carries a cookie and keeps no state. */
-void og_tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tuple *t,
-				  uint32_t isn, uint32_t irs, const struct og_tcp_opts *peer);
-void og_tcp_free_chain_list(struct rte_mbuf *m);
+void tcp_send_synack_stateless(struct og_tcp_stack *st, const struct og_tcp_tuple *t, uint32_t isn,
+			       uint32_t irs, const struct og_tcp_opts *peer);
+void tcp_free_chain_list(struct rte_mbuf *m);
 
 /* input (tcp_input.c) */
-/*
- * One received segment. @p hv is the 4-tuple's table hash when the caller
- * computed it from this segment's headers (og_tcp_input_burst's prefetch
- * pass), else OG_TCP_NO_HASH.
- */
-#define OG_TCP_NO_HASH UINT64_MAX
-void og_tcp_input_one(struct og_tcp_stack *st, struct rte_mbuf *m, uint64_t hv);
-void og_tcp_ooo_purge(struct og_tcp_conn *c);
+void tcp_ooo_purge(struct og_tcp_conn *c);
 
-#endif /* OG_TCP_PRIVATE_H */
+#endif /* TCP_PRIVATE_H */

@@ -171,7 +171,7 @@ og_tcp_sim_build(struct og_tcp_sim *sim, const struct og_tcp_sim_seg *s)
 
 	if (m == NULL)
 		return NULL;
-	olen = og_tcp_opts_build(opt, &s->opts, s->flags & OG_TH_SYN);
+	olen = tcp_opts_build(opt, &s->opts, s->flags & TCP_TH_SYN);
 	hl = sizeof(*th) + olen;
 	if (20 + hl + s->len > rte_pktmbuf_tailroom(m)) {
 		rte_pktmbuf_free(m);
@@ -204,8 +204,8 @@ og_tcp_sim_build(struct og_tcp_sim *sim, const struct og_tcp_sim_seg *s)
 	p = (uint8_t *)th + hl;
 	/* payload: the byte at sequence number x is (uint8_t)x, so reassembly is checkable */
 	for (uint32_t i = 0; i < s->len; i++)
-		p[i] = (uint8_t)(s->seq + ((s->flags & OG_TH_SYN) ? 1 : 0) + i);
-	th->cksum = (uint16_t)~og_tcp_cksum_sum(m, ip, 20);
+		p[i] = (uint8_t)(s->seq + ((s->flags & TCP_TH_SYN) ? 1 : 0) + i);
+	th->cksum = (uint16_t)~tcp_cksum_sum(m, ip, 20);
 	if (s->bad_csum)
 		th->cksum ^= 0x1234;
 	return m;
@@ -267,10 +267,9 @@ og_tcp_sim_pop(struct og_tcp_sim *sim, struct og_tcp_sim_seg *out)
 	out->flags = th->tcp_flags;
 	out->win = rte_be_to_cpu_16(th->rx_win);
 	out->len = tot - 20 - hl;
-	og_tcp_opts_parse((const uint8_t *)(th + 1), hl - 20, &out->opts,
-			  th->tcp_flags & OG_TH_SYN);
-	out->bad_csum = tot != m->pkt_len || rte_ipv4_cksum(ip) != 0 ||
-			og_tcp_cksum_sum(m, ip, 20) != 0xffff;
+	tcp_opts_parse((const uint8_t *)(th + 1), hl - 20, &out->opts, th->tcp_flags & TCP_TH_SYN);
+	out->bad_csum =
+		tot != m->pkt_len || rte_ipv4_cksum(ip) != 0 || tcp_cksum_sum(m, ip, 20) != 0xffff;
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM)
 		out->bad_csum = false; /* offloaded: only the pseudo-header sum is there */
 	{

@@ -10,14 +10,17 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
-#include <rte_ip.h>
-#include <rte_prefetch.h>
-#include <rte_tcp.h>
 
+#include "tcp_cc.h"
 #include "tcp_private.h"
 
 #define WHEEL_SLOTS   4096 /* 4 s of 1 ms ticks per turn */
 #define WHEEL_TICK_US 1000
+
+/* congestion-control algorithms by enum tcp_cc_algo (tcp_cc.h) */
+const struct tcp_cc_ops *const tcp_cc_algos[TCP_CC_NUM] = {
+	[TCP_CC_NEWRENO] = &tcp_newreno_ops,
+};
 
 static const char *const state_names[] = {
 #define OG_TCP_STATE(e, name) name,
@@ -121,12 +124,12 @@ struct og_tcp_stack *
 og_tcp_stack_create(const struct og_tcp_conf *conf)
 {
 	static const struct rte_mbuf_dynfield ooo_desc = {
-		.name = "og_tcp_ooo",
-		.size = sizeof(struct og_tcp_ooo_meta),
-		.align = __alignof__(struct og_tcp_ooo_meta),
+		.name = "tcp_ooo",
+		.size = sizeof(struct tcp_ooo_meta),
+		.align = __alignof__(struct tcp_ooo_meta),
 	};
 	struct og_tcp_stack *st;
-	struct og_tcp_timer_list *slots;
+	struct tcp_timer_list *slots;
 	uint8_t k[16];
 
 	if (conf == NULL || conf->hdr_pool == NULL || conf->tx == NULL ||
@@ -145,35 +148,35 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	/* independent keys for the table, the ISNs and the cookies */
 	for (int i = 0; i < 3; i++) {
 		uint8_t *dst = i == 0 ? k : i == 1 ? st->isn_key : st->cookie_key;
-		uint64_t a = og_tcp_siphash(st->conf.secret, &i, sizeof(i));
-		uint64_t b = og_tcp_siphash(st->conf.secret, &a, sizeof(a));
+		uint64_t a = tcp_siphash(st->conf.secret, &i, sizeof(i));
+		uint64_t b = tcp_siphash(st->conf.secret, &a, sizeof(a));
 
 		memcpy(dst, &a, 8);
 		memcpy(dst + 8, &b, 8);
 	}
-	if (og_tcp_htab_init(&st->ht, st->conf.max_conns, k) != 0)
+	if (tcp_htab_init(&st->ht, st->conf.max_conns, k) != 0)
 		goto fail;
-	st->conns = og_tcp_table_alloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
-				       &st->conns_mapped);
-	slots = rte_zmalloc("og_tcp_wheel", sizeof(*slots) * WHEEL_SLOTS, RTE_CACHE_LINE_SIZE);
+	st->conns = tcp_table_alloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
+				    &st->conns_mapped);
+	slots = rte_zmalloc("tcp_wheel", sizeof(*slots) * WHEEL_SLOTS, RTE_CACHE_LINE_SIZE);
 	st->listeners =
 		rte_zmalloc("og_tcp_listeners", sizeof(*st->listeners) * st->conf.max_listeners, 0);
 	if (st->conns == NULL || slots == NULL || st->listeners == NULL) {
 		rte_free(slots);
 		goto fail;
 	}
-	og_tcp_wheel_init(&st->wheel, slots, WHEEL_SLOTS, WHEEL_TICK_US, 0);
+	tcp_wheel_init(&st->wheel, slots, WHEEL_SLOTS, WHEEL_TICK_US, 0);
 	for (uint32_t i = st->conf.max_conns; i-- > 0;) {
 		st->conns[i].hnext = st->free_list;
 		st->free_list = &st->conns[i];
 	}
 	TAILQ_INIT(&st->tw_list);
 	TAILQ_INIT(&st->out_list);
-	st->port_next = (uint16_t)og_tcp_siphash(st->isn_key, "port", 4);
+	st->port_next = (uint16_t)tcp_siphash(st->isn_key, "port", 4);
 	return st;
 fail:
-	og_tcp_table_free(st->ht.b, st->ht.b_mapped);
-	og_tcp_table_free(st->conns, st->conns_mapped);
+	tcp_table_free(st->ht.b, st->ht.b_mapped);
+	tcp_table_free(st->conns, st->conns_mapped);
 	rte_free(st->listeners);
 	rte_free(st);
 	return NULL;
@@ -186,35 +189,35 @@ og_tcp_stack_free(struct og_tcp_stack *st)
 {
 	if (st == NULL)
 		return;
-	og_tcp_stack_enter(st);
+	tcp_stack_enter(st);
 	for (uint32_t i = 0; i < st->conf.max_conns; i++) {
 		struct og_tcp_conn *c = &st->conns[i];
 
 		if (c->st == NULL || c->dead)
 			continue;
 		if (c->state != OG_TCP_TIME_WAIT && c->state != OG_TCP_SYN_SENT)
-			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
-		og_tcp_conn_finish(c, -ECONNABORTED);
+			tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
+		tcp_conn_finish(c, -ECONNABORTED);
 	}
-	og_tcp_stack_leave(st);
+	tcp_stack_leave(st);
 	rte_free(st->wheel.slots);
-	og_tcp_table_free(st->ht.b, st->ht.b_mapped);
-	og_tcp_table_free(st->conns, st->conns_mapped);
+	tcp_table_free(st->ht.b, st->ht.b_mapped);
+	tcp_table_free(st->conns, st->conns_mapped);
 	rte_free(st->listeners);
 	rte_free(st);
 }
 
 void
-og_tcp_stack_enter(struct og_tcp_stack *st)
+tcp_stack_enter(struct og_tcp_stack *st)
 {
 	st->depth++;
 }
 
 void
-og_tcp_stack_leave(struct og_tcp_stack *st)
+tcp_stack_leave(struct og_tcp_stack *st)
 {
 	if (--st->depth == 0) {
-		og_tcp_tx_flush(st);
+		tcp_tx_flush(st);
 		reap(st);
 	}
 }
@@ -222,7 +225,7 @@ og_tcp_stack_leave(struct og_tcp_stack *st)
 /* --- connections --- */
 
 struct og_tcp_conn *
-og_tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t)
+tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t)
 {
 	struct og_tcp_conn *c = st->free_list;
 
@@ -235,12 +238,12 @@ og_tcp_conn_alloc(struct og_tcp_stack *st, const struct og_tcp_tuple *t)
 	c->state = OG_TCP_CLOSED;
 	st->stats.conns[OG_TCP_CLOSED]++;
 	st->nconns++;
-	og_tcp_htab_insert(&st->ht, c);
+	tcp_htab_insert(&st->ht, c);
 	return c;
 }
 
 void
-og_tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s)
+tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s)
 {
 	struct og_tcp_stats *stats = &c->st->stats;
 
@@ -254,15 +257,15 @@ og_tcp_set_state(struct og_tcp_conn *c, enum og_tcp_state s)
 }
 
 void
-og_tcp_conn_finish(struct og_tcp_conn *c, int reason)
+tcp_conn_finish(struct og_tcp_conn *c, int reason)
 {
 	struct og_tcp_stack *st = c->st;
 
 	if (c->dead)
 		return;
 	c->dead = 1;
-	og_tcp_htab_remove(&st->ht, c);
-	og_tcp_wheel_cancel(&st->wheel, &c->tm);
+	tcp_htab_remove(&st->ht, c);
+	tcp_wheel_cancel(&st->wheel, &c->tm);
 	if (c->on_tw) {
 		TAILQ_REMOVE(&st->tw_list, c, tw_link);
 		c->on_tw = 0;
@@ -272,11 +275,11 @@ og_tcp_conn_finish(struct og_tcp_conn *c, int reason)
 		TAILQ_REMOVE(&st->out_list, c, out_link);
 		c->out_pending = 0;
 	}
-	og_tcp_free_chain_list(c->sq_head);
+	tcp_free_chain_list(c->sq_head);
 	st->stats.snd_mem -= c->sq_bytes;
 	c->sq_head = c->sq_tail = c->sq_cur = NULL;
 	c->sq_bytes = 0;
-	og_tcp_ooo_purge(c);
+	tcp_ooo_purge(c);
 	if (c->syn_data != NULL) {
 		st->stats.rcv_mem -= c->syn_data->pkt_len;
 		rte_pktmbuf_free(c->syn_data);
@@ -286,8 +289,8 @@ og_tcp_conn_finish(struct og_tcp_conn *c, int reason)
 	st->stats.rcv_mem -= c->rcv_held;
 	c->rcv_held = 0;
 	if (reason == -ETIMEDOUT)
-		og_tcp_count(st, OG_TCP_CNT_TIMEOUTS);
-	og_tcp_set_state(c, OG_TCP_CLOSED);
+		tcp_count(st, OG_TCP_CNT_TIMEOUTS);
+	tcp_set_state(c, OG_TCP_CLOSED);
 	c->hnext = st->reap_list;
 	st->reap_list = c;
 	if (c->accepted) {
@@ -313,37 +316,37 @@ reap(struct og_tcp_stack *st)
 }
 
 void
-og_tcp_enter_time_wait(struct og_tcp_conn *c)
+tcp_enter_time_wait(struct og_tcp_conn *c)
 {
 	struct og_tcp_stack *st = c->st;
 
-	og_tcp_count(st, OG_TCP_CNT_CLOSED_ORDERLY);
+	tcp_count(st, OG_TCP_CNT_CLOSED_ORDERLY);
 	/* the TIME-WAIT bound: the oldest TIME-WAIT connection makes room (docs/tcp.md) */
 	if (st->ntw >= st->conf.max_time_wait) {
 		struct og_tcp_conn *old = TAILQ_FIRST(&st->tw_list);
 
 		if (old != NULL) {
-			og_tcp_count(st, OG_TCP_CNT_TW_RECYCLED);
-			og_tcp_conn_finish(old, 0);
+			tcp_count(st, OG_TCP_CNT_TW_RECYCLED);
+			tcp_conn_finish(old, 0);
 		} else {
-			og_tcp_drop(st, OG_TCP_DROP_TW_LIMIT);
-			og_tcp_conn_finish(c, 0);
+			tcp_drop(st, OG_TCP_DROP_TW_LIMIT);
+			tcp_conn_finish(c, 0);
 			return;
 		}
 	}
-	og_tcp_set_state(c, OG_TCP_TIME_WAIT);
-	og_tcp_free_chain_list(c->sq_head);
+	tcp_set_state(c, OG_TCP_TIME_WAIT);
+	tcp_free_chain_list(c->sq_head);
 	st->stats.snd_mem -= c->sq_bytes;
 	c->sq_head = c->sq_tail = c->sq_cur = NULL;
 	c->sq_bytes = 0;
-	og_tcp_ooo_purge(c);
+	tcp_ooo_purge(c);
 	c->rexmt_at = c->delack_at = c->idle_at = 0;
 	c->persist = 0;
 	c->tw_at = st->now_us + st->conf.time_wait_us;
 	TAILQ_INSERT_TAIL(&st->tw_list, c, tw_link);
 	c->on_tw = 1;
 	st->ntw++;
-	og_tcp_timer_update(c);
+	tcp_timer_update(c);
 	/* the application is done with the connection; TIME-WAIT is the stack's business */
 	if (c->accepted) {
 		st->stats.rcv_mem -= c->rcv_held;
@@ -355,19 +358,19 @@ og_tcp_enter_time_wait(struct og_tcp_conn *c)
 }
 
 uint32_t
-og_tcp_rcv_window(const struct og_tcp_conn *c)
+tcp_rcv_window(const struct og_tcp_conn *c)
 {
 	uint32_t space = c->rcv_buf > c->rcv_held ? c->rcv_buf - c->rcv_held : 0;
 	uint32_t edge = c->rcv_nxt + space;
 
 	/* never move the right edge back (RFC 9293 3.8.6.2.2, RFC 7323 2.4) */
-	if (og_seq_lt(edge, c->rcv_adv))
+	if (tcp_seq_lt(edge, c->rcv_adv))
 		edge = c->rcv_adv;
 	return edge - c->rcv_nxt;
 }
 
 void
-og_tcp_rtt_sample(struct og_tcp_conn *c, uint32_t r)
+tcp_rtt_sample(struct og_tcp_conn *c, uint32_t r)
 {
 	const struct og_tcp_conf *cf = &c->st->conf;
 	uint64_t rto;
@@ -397,28 +400,28 @@ og_tcp_rtt_sample(struct og_tcp_conn *c, uint32_t r)
 }
 
 void
-og_tcp_rto_arm(struct og_tcp_conn *c)
+tcp_rto_arm(struct og_tcp_conn *c)
 {
 	c->rexmt_at = c->st->now_us + c->rto_us;
-	og_tcp_timer_update(c);
+	tcp_timer_update(c);
 }
 
 void
-og_tcp_timer_update(struct og_tcp_conn *c)
+tcp_timer_update(struct og_tcp_conn *c)
 {
 	uint64_t d[4] = { c->rexmt_at, c->delack_at, c->idle_at, c->tw_at }, m = UINT64_MAX;
-	struct og_tcp_wheel *w = &c->st->wheel;
+	struct tcp_wheel *w = &c->st->wheel;
 
 	for (int i = 0; i < 4; i++)
 		if (d[i] != 0 && d[i] < m)
 			m = d[i];
 	if (m == UINT64_MAX) {
-		og_tcp_wheel_cancel(w, &c->tm);
+		tcp_wheel_cancel(w, &c->tm);
 		return;
 	}
 	if (c->tm.armed && c->tm.expire_tick == (m + w->tick_us - 1) / w->tick_us)
 		return;
-	og_tcp_wheel_arm(w, &c->tm, m);
+	tcp_wheel_arm(w, &c->tm, m);
 }
 
 static void
@@ -430,7 +433,7 @@ rexmt_fire(struct og_tcp_conn *c)
 	c->rexmt_at = 0;
 	if (c->persist) {
 		/* RFC 9293 3.8.6.1: probe, backing off like the RTO; never time out */
-		og_tcp_send_probe(c);
+		tcp_send_probe(c);
 		c->rto_us = (uint32_t)OG_MIN((uint64_t)c->rto_us * 2, st->conf.rto_max_us);
 		c->rexmt_at = st->now_us + c->rto_us;
 		return;
@@ -441,44 +444,43 @@ rexmt_fire(struct og_tcp_conn *c)
 		if (c->state == OG_TCP_SYN_SENT) {
 			c->app->connected(c->ctx, c, -ETIMEDOUT);
 		} else if (c->state != OG_TCP_SYN_RECEIVED || !c->passive) {
-			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
+			tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
 		}
-		og_tcp_conn_finish(c, -ETIMEDOUT);
+		tcp_conn_finish(c, -ETIMEDOUT);
 		return;
 	}
-	og_tcp_count(st, OG_TCP_CNT_RTO_FIRED);
+	tcp_count(st, OG_TCP_CNT_RTO_FIRED);
 	/* RFC 6298 5.5: back off */
 	c->rto_us = (uint32_t)OG_MIN((uint64_t)c->rto_us * 2, st->conf.rto_max_us);
 	c->rtt_timing = false; /* Karn */
 	switch (c->state) {
 	case OG_TCP_SYN_SENT:
-		og_tcp_send_ctl(c, OG_TH_SYN);
-		og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
-		og_tcp_rto_arm(c);
+		tcp_send_ctl(c, TCP_TH_SYN);
+		tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+		tcp_rto_arm(c);
 		return;
 	case OG_TCP_SYN_RECEIVED:
-		og_tcp_send_ctl(c, OG_TH_SYN | OG_TH_ACK);
-		og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
-		og_tcp_rto_arm(c);
+		tcp_send_ctl(c, TCP_TH_SYN | TCP_TH_ACK);
+		tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+		tcp_rto_arm(c);
 		return;
 	default:
 		break;
 	}
 	/* RFC 5681 3.1 eq. 4 and the loss window; RFC 6582 4: leave recovery */
-	c->ssthresh = OG_MAX((c->snd_max - c->snd_una) / 2, 2u * c->mss);
-	c->cwnd = c->mss;
+	tcp_cc_rto(c);
 	c->in_recovery = 0;
 	c->recover = c->snd_max;
 	c->dupacks = 0;
-	og_tcp_sq_rewind(c);
-	og_tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
-	og_tcp_output(c);
+	tcp_sq_rewind(c);
+	tcp_count(st, OG_TCP_CNT_RETRANS_SEGS);
+	tcp_output(c);
 	if (c->rexmt_at == 0)
-		og_tcp_rto_arm(c);
+		tcp_rto_arm(c);
 }
 
 static void
-timer_fire(void *arg, struct og_tcp_timer *t)
+timer_fire(void *arg, struct tcp_timer *t)
 {
 	struct og_tcp_stack *st = arg;
 	struct og_tcp_conn *c =
@@ -488,16 +490,16 @@ timer_fire(void *arg, struct og_tcp_timer *t)
 	if (c->dead)
 		return;
 	if (c->tw_at != 0 && c->tw_at <= now) {
-		og_tcp_conn_finish(c, 0);
+		tcp_conn_finish(c, 0);
 		return;
 	}
 	if (c->idle_at != 0 && c->idle_at <= now) {
 		uint64_t idle = st->conf.idle_timeout_us;
 
 		if (now - c->last_rx_us >= idle) {
-			og_tcp_count(st, OG_TCP_CNT_IDLE_TIMEOUTS);
-			og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
-			og_tcp_conn_finish(c, -ETIMEDOUT);
+			tcp_count(st, OG_TCP_CNT_IDLE_TIMEOUTS);
+			tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
+			tcp_conn_finish(c, -ETIMEDOUT);
 			return;
 		}
 		/* lazily re-armed: packets only update last_rx_us */
@@ -505,100 +507,18 @@ timer_fire(void *arg, struct og_tcp_timer *t)
 	}
 	if (c->delack_at != 0 && c->delack_at <= now) {
 		c->delack_at = 0;
-		og_tcp_count(st, OG_TCP_CNT_DELAYED_ACKS);
-		og_tcp_send_ack(c);
+		tcp_count(st, OG_TCP_CNT_DELAYED_ACKS);
+		tcp_send_ack(c);
 	}
 	if (c->rexmt_at != 0 && c->rexmt_at <= now) {
 		rexmt_fire(c);
 		if (c->dead)
 			return;
 	}
-	og_tcp_timer_update(c);
+	tcp_timer_update(c);
 }
 
 /* --- entry points --- */
-
-/*
- * The 4-tuple's table hash from a segment's headers, or OG_TCP_NO_HASH when
- * they are too short to read (og_tcp_input_one() then rejects or rehashes).
- */
-static uint64_t
-peek_hash(const struct og_tcp_stack *st, const struct rte_mbuf *m)
-{
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	const struct rte_tcp_hdr *th;
-	struct og_tcp_tuple t;
-	uint32_t ihl;
-
-	if (og_unlikely(m->data_len < sizeof(*ip) + sizeof(*th)))
-		return OG_TCP_NO_HASH;
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	if (og_unlikely(ihl < 20 || m->data_len < ihl + sizeof(*th)))
-		return OG_TCP_NO_HASH;
-	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
-	t.laddr_be = ip->dst_addr;
-	t.raddr_be = ip->src_addr;
-	t.lport_be = th->dst_port;
-	t.rport_be = th->src_port;
-	return og_tcp_tuple_hash(st->ht.key, &t);
-}
-
-/*
- * With many connections the bucket and the connection are cache misses
- * (100,000 connections span tens of MiB). The burst goes through a
- * software pipeline: segment i is hashed and its bucket prefetched, the
- * connection that bucket heads is prefetched (every line of it: the receive
- * path reads them all) INPUT_DIST segments later, and the segment is
- * processed INPUT_DIST segments after that, so misses overlap with the work
- * on earlier segments. The prefetches are hints only: processing looks the
- * connection up again with the hash, as an earlier segment of the burst may
- * have created or closed one.
- */
-#define INPUT_DIST 4
-
-static inline void
-prefetch_conn(const struct og_tcp_stack *st, uint64_t hv)
-{
-	const struct og_tcp_conn *c;
-
-	if (hv == OG_TCP_NO_HASH)
-		return;
-	c = st->ht.b[(uint32_t)hv & st->ht.mask];
-	if (c == NULL)
-		return;
-	for (uintptr_t a = (uintptr_t)c & ~(uintptr_t)(RTE_CACHE_LINE_SIZE - 1);
-	     a < (uintptr_t)(c + 1); a += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0((const void *)a);
-}
-
-uint16_t
-og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now_us)
-{
-	uint64_t hv[2 * INPUT_DIST]; /* a ring: segment i's hash at i % (2 * INPUT_DIST) */
-
-	if (now_us > st->now_us)
-		st->now_us = now_us;
-	og_tcp_stack_enter(st);
-	for (uint32_t i = 0; i < (uint32_t)n + 2 * INPUT_DIST; i++) {
-		/* in this order: segment i's hash takes the slot segment k's frees */
-		if (i >= 2 * INPUT_DIST) {
-			uint32_t k = i - 2 * INPUT_DIST;
-
-			og_tcp_input_one(st, pkts[k], hv[k % (2 * INPUT_DIST)]);
-		}
-		if (i >= INPUT_DIST && i - INPUT_DIST < n)
-			prefetch_conn(st, hv[(i - INPUT_DIST) % (2 * INPUT_DIST)]);
-		if (i < n) {
-			uint64_t h = peek_hash(st, pkts[i]);
-
-			hv[i % (2 * INPUT_DIST)] = h;
-			if (h != OG_TCP_NO_HASH)
-				rte_prefetch0(&st->ht.b[(uint32_t)h & st->ht.mask]);
-		}
-	}
-	og_tcp_stack_leave(st);
-	return n;
-}
 
 /*
  * Connections whose output stopped at conf.output_burst: each sends its
@@ -608,16 +528,16 @@ og_tcp_input_burst(struct og_tcp_stack *st, struct rte_mbuf **pkts, uint16_t n, 
 static void
 output_run(struct og_tcp_stack *st)
 {
-	struct og_tcp_conn *last = TAILQ_LAST(&st->out_list, og_tcp_conn_list), *c;
+	struct og_tcp_conn *last = TAILQ_LAST(&st->out_list, tcp_conn_list), *c;
 
-	og_tcp_stack_enter(st);
+	tcp_stack_enter(st);
 	do {
 		c = TAILQ_FIRST(&st->out_list);
 		TAILQ_REMOVE(&st->out_list, c, out_link);
 		c->out_pending = 0;
-		og_tcp_output(c);
+		tcp_output(c);
 	} while (c != last && !TAILQ_EMPTY(&st->out_list));
-	og_tcp_stack_leave(st);
+	tcp_stack_leave(st);
 }
 
 void
@@ -629,21 +549,21 @@ og_tcp_timers_run(struct og_tcp_stack *st, uint64_t now_us)
 		output_run(st);
 	if (og_likely(now_us / WHEEL_TICK_US <= st->wheel.cur_tick))
 		return;
-	og_tcp_stack_enter(st);
-	og_tcp_wheel_run(&st->wheel, now_us, timer_fire, st);
-	og_tcp_stack_leave(st);
+	tcp_stack_enter(st);
+	tcp_wheel_run(&st->wheel, now_us, timer_fire, st);
+	tcp_stack_leave(st);
 }
 
 int
 og_tcp_listen(struct og_tcp_stack *st, uint32_t addr_be, uint16_t port_be,
 	      const struct og_tcp_app *app, void *arg)
 {
-	struct og_tcp_listener *free_l = NULL;
+	struct tcp_listener *free_l = NULL;
 
 	if (st == NULL || app == NULL || app->accepted == NULL || port_be == 0)
 		return -EINVAL;
 	for (uint32_t i = 0; i < st->conf.max_listeners; i++) {
-		struct og_tcp_listener *l = &st->listeners[i];
+		struct tcp_listener *l = &st->listeners[i];
 
 		if (l->used && l->addr_be == addr_be && l->port_be == port_be)
 			return -EADDRINUSE;
@@ -683,28 +603,27 @@ og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, uint32_t daddr_be, ui
 		uint16_t port = (uint16_t)(cf->port_lo + (st->port_next + i) % range);
 
 		t.lport_be = rte_cpu_to_be_16(port);
-		if (og_tcp_htab_lookup(&st->ht, &t) != NULL)
+		if (tcp_htab_lookup(&st->ht, &t) != NULL)
 			continue;
 		if (cf->rss_ok != NULL &&
 		    !cf->rss_ok(cf->rss_arg, saddr_be, daddr_be, t.lport_be, dport_be))
 			continue;
 		break;
 	}
-	if (i == range || (c = og_tcp_conn_alloc(st, &t)) == NULL) {
+	if (i == range || (c = tcp_conn_alloc(st, &t)) == NULL) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
 	st->port_next = (uint16_t)(st->port_next + i + 1);
-	og_tcp_stack_enter(st);
+	tcp_stack_enter(st);
 	c->app = app;
 	c->ctx = ctx;
 	c->accepted = 1;
 	c->rcv_buf = cf->rcv_buf;
 	c->snd_buf = cf->snd_buf;
 	c->rto_us = (uint32_t)cf->rto_init_us;
-	c->ssthresh = UINT32_MAX / 2;
 	c->last_rx_us = st->now_us;
-	c->iss = og_tcp_isn(st->isn_key, &t, st->now_us);
+	c->iss = tcp_isn(st->isn_key, &t, st->now_us);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;
@@ -716,17 +635,17 @@ og_tcp_connect(struct og_tcp_stack *st, uint32_t saddr_be, uint32_t daddr_be, ui
 	c->ts_ok = 1;
 	c->mss = 536;
 	c->rtt_start_us = st->now_us;
-	og_tcp_set_state(c, OG_TCP_SYN_SENT);
-	og_tcp_count(st, OG_TCP_CNT_ACTIVE_OPENS);
-	if (og_tcp_send_ctl(c, OG_TH_SYN) != 0) {
+	tcp_set_state(c, OG_TCP_SYN_SENT);
+	tcp_count(st, OG_TCP_CNT_ACTIVE_OPENS);
+	if (tcp_send_ctl(c, TCP_TH_SYN) != 0) {
 		c->accepted = 0;
-		og_tcp_conn_finish(c, -ENOBUFS);
-		og_tcp_stack_leave(st);
+		tcp_conn_finish(c, -ENOBUFS);
+		tcp_stack_leave(st);
 		rte_errno = ENOBUFS;
 		return NULL;
 	}
-	og_tcp_rto_arm(c);
-	og_tcp_stack_leave(st);
+	tcp_rto_arm(c);
+	tcp_stack_leave(st);
 	return c;
 }
 
@@ -785,7 +704,7 @@ og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain)
 		return -ENOTCONN;
 	len = chain->pkt_len;
 	if (len > og_tcp_send_space(c)) {
-		og_tcp_drop(st, OG_TCP_DROP_SND_BUF_FULL);
+		tcp_drop(st, OG_TCP_DROP_SND_BUF_FULL);
 		c->want_sendable = 1;
 		return -EAGAIN;
 	}
@@ -806,9 +725,9 @@ og_tcp_send(struct og_tcp_conn *c, struct rte_mbuf *chain)
 	c->sq_tail = last;
 	c->sq_bytes += len;
 	st->stats.snd_mem += len;
-	og_tcp_stack_enter(st);
-	og_tcp_output(c);
-	og_tcp_stack_leave(st);
+	tcp_stack_enter(st);
+	tcp_output(c);
+	tcp_stack_leave(st);
 	return 0;
 }
 
@@ -870,9 +789,9 @@ og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
 	if (c->state != OG_TCP_ESTABLISHED && c->state != OG_TCP_FIN_WAIT_1 &&
 	    c->state != OG_TCP_FIN_WAIT_2)
 		return;
-	old = og_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	old = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	/* what the window field can say (RFC 7323 2.3) */
-	now = OG_MIN(og_tcp_rcv_window(c), 65535u << c->rcv_wscale);
+	now = OG_MIN(tcp_rcv_window(c), 65535u << c->rcv_wscale);
 	/*
 	 * RFC 9293 3.8.6.2.2 (receiver SWS avoidance): a larger window is
 	 * announced once it grew by at least min(MSS, RCV.BUFF / 2). While the
@@ -883,10 +802,10 @@ og_tcp_recv_done(struct og_tcp_conn *c, uint32_t nbytes)
 	 * saw later sequence numbers ignores it.
 	 */
 	if (old < 2u * c->mss && now >= old + OG_MIN((uint32_t)c->mss, c->rcv_buf / 2)) {
-		og_tcp_stack_enter(st);
-		og_tcp_count(st, OG_TCP_CNT_WINDOW_UPDATES);
-		og_tcp_send_ack(c);
-		og_tcp_stack_leave(st);
+		tcp_stack_enter(st);
+		tcp_count(st, OG_TCP_CNT_WINDOW_UPDATES);
+		tcp_send_ack(c);
+		tcp_stack_leave(st);
 	}
 }
 
@@ -905,23 +824,23 @@ og_tcp_shutdown(struct og_tcp_conn *c)
 		/* RFC 9293 3.10.4: FIN after the queued data; SYN-RECEIVED waits for ESTABLISHED */
 		c->shut_wr = 1;
 		if (c->state == OG_TCP_ESTABLISHED)
-			og_tcp_set_state(c, OG_TCP_FIN_WAIT_1);
+			tcp_set_state(c, OG_TCP_FIN_WAIT_1);
 		break;
 	case OG_TCP_CLOSE_WAIT:
 		c->shut_wr = 1;
-		og_tcp_set_state(c, OG_TCP_LAST_ACK);
+		tcp_set_state(c, OG_TCP_LAST_ACK);
 		break;
 	case OG_TCP_SYN_SENT:
-		og_tcp_stack_enter(st);
-		og_tcp_conn_finish(c, 0);
-		og_tcp_stack_leave(st);
+		tcp_stack_enter(st);
+		tcp_conn_finish(c, 0);
+		tcp_stack_leave(st);
 		return 0;
 	default:
 		return -ENOTCONN;
 	}
-	og_tcp_stack_enter(st);
-	og_tcp_output(c);
-	og_tcp_stack_leave(st);
+	tcp_stack_enter(st);
+	tcp_output(c);
+	tcp_stack_leave(st);
 	return 0;
 }
 
@@ -941,11 +860,11 @@ og_tcp_abort(struct og_tcp_conn *c)
 
 	if (c->dead)
 		return;
-	og_tcp_stack_enter(st);
+	tcp_stack_enter(st);
 	if (c->state != OG_TCP_SYN_SENT && c->state != OG_TCP_TIME_WAIT)
-		og_tcp_send_ctl(c, OG_TH_RST | OG_TH_ACK);
-	og_tcp_conn_finish(c, -ECONNABORTED);
-	og_tcp_stack_leave(st);
+		tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
+	tcp_conn_finish(c, -ECONNABORTED);
+	tcp_stack_leave(st);
 }
 
 enum og_tcp_state

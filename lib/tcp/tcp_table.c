@@ -16,7 +16,7 @@
 #define TABLE_PAGE (2u << 20)
 
 void *
-og_tcp_table_alloc(const char *name, size_t size, size_t *mapped)
+tcp_table_alloc(const char *name, size_t size, size_t *mapped)
 {
 	size_t len = RTE_ALIGN_CEIL(size, TABLE_PAGE);
 	uint8_t *p, *a;
@@ -48,7 +48,7 @@ og_tcp_table_alloc(const char *name, size_t size, size_t *mapped)
 }
 
 void
-og_tcp_table_free(void *p, size_t mapped)
+tcp_table_free(void *p, size_t mapped)
 {
 	if (mapped != 0)
 		munmap(p, mapped);
@@ -57,13 +57,13 @@ og_tcp_table_free(void *p, size_t mapped)
 }
 
 int
-og_tcp_htab_init(struct og_tcp_htab *h, uint32_t nbuckets, const uint8_t key[16])
+tcp_htab_init(struct tcp_htab *h, uint32_t nbuckets, const uint8_t key[16])
 {
 	uint32_t n = 1;
 
 	while (n < nbuckets)
 		n <<= 1;
-	h->b = og_tcp_table_alloc("og_tcp_htab", sizeof(*h->b) * n, &h->b_mapped);
+	h->b = tcp_table_alloc("tcp_htab", sizeof(*h->b) * n, &h->b_mapped);
 	if (h->b == NULL)
 		return -ENOMEM;
 	h->mask = n - 1;
@@ -79,13 +79,13 @@ tuple_eq(const struct og_tcp_tuple *a, const struct og_tcp_tuple *b)
 }
 
 struct og_tcp_conn *
-og_tcp_htab_lookup(const struct og_tcp_htab *h, const struct og_tcp_tuple *t)
+tcp_htab_lookup(const struct tcp_htab *h, const struct og_tcp_tuple *t)
 {
-	return og_tcp_htab_lookup_hv(h, t, og_tcp_tuple_hash(h->key, t));
+	return tcp_htab_lookup_hv(h, t, tcp_tuple_hash(h->key, t));
 }
 
 struct og_tcp_conn *
-og_tcp_htab_lookup_hv(const struct og_tcp_htab *h, const struct og_tcp_tuple *t, uint32_t hv)
+tcp_htab_lookup_hv(const struct tcp_htab *h, const struct og_tcp_tuple *t, uint32_t hv)
 {
 	struct og_tcp_conn *c;
 
@@ -96,18 +96,18 @@ og_tcp_htab_lookup_hv(const struct og_tcp_htab *h, const struct og_tcp_tuple *t,
 }
 
 void
-og_tcp_htab_insert(struct og_tcp_htab *h, struct og_tcp_conn *c)
+tcp_htab_insert(struct tcp_htab *h, struct og_tcp_conn *c)
 {
 	struct og_tcp_conn **b;
 
-	c->hash = og_tcp_tuple_hash(h->key, &c->t);
+	c->hash = tcp_tuple_hash(h->key, &c->t);
 	b = &h->b[c->hash & h->mask];
 	c->hnext = *b;
 	*b = c;
 }
 
 void
-og_tcp_htab_remove(struct og_tcp_htab *h, struct og_tcp_conn *c)
+tcp_htab_remove(struct tcp_htab *h, struct og_tcp_conn *c)
 {
 	struct og_tcp_conn **p = &h->b[c->hash & h->mask];
 

@@ -100,15 +100,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			g.len = rd32(data + i + 7) % 3000;
 			i += 12;
 			if (i + olen <= size) {
-				og_tcp_opts_parse(data + i, olen, &g.opts, g.flags & OG_TH_SYN);
+				tcp_opts_parse(data + i, olen, &g.opts, g.flags & TCP_TH_SYN);
 				i += olen;
 			}
 			og_tcp_sim_inject(sim, &g);
 			/* follow the stack's sequence numbers so that segments land in windows */
 			while (og_tcp_sim_pop(sim, &r) == 0)
-				if (r.flags & OG_TH_SYN)
+				if (r.flags & TCP_TH_SYN)
 					ack_base = r.seq + 1;
-			if (g.flags & OG_TH_SYN)
+			if (g.flags & TCP_TH_SYN)
 				seq = g.seq + 1;
 		} else if (op == 1 && i < size) {
 			og_tcp_sim_advance(sim, og_tcp_sim_now(sim) + (uint64_t)data[i++] * 10000);

@@ -233,19 +233,19 @@ parse_flags(const char *w)
 	for (; *w; w++) {
 		switch (*w) {
 		case 'S':
-			f |= OG_TH_SYN;
+			f |= TCP_TH_SYN;
 			break;
 		case 'F':
-			f |= OG_TH_FIN;
+			f |= TCP_TH_FIN;
 			break;
 		case 'R':
-			f |= OG_TH_RST;
+			f |= TCP_TH_RST;
 			break;
 		case 'P':
-			f |= OG_TH_PSH;
+			f |= TCP_TH_PSH;
 			break;
 		case '.':
-			f |= OG_TH_ACK;
+			f |= TCP_TH_ACK;
 			break;
 		default:
 			fail("bad flag '%c'", *w);
@@ -259,15 +259,15 @@ flags_str(uint8_t f, char *b)
 {
 	int n = 0;
 
-	if (f & OG_TH_SYN)
+	if (f & TCP_TH_SYN)
 		b[n++] = 'S';
-	if (f & OG_TH_FIN)
+	if (f & TCP_TH_FIN)
 		b[n++] = 'F';
-	if (f & OG_TH_RST)
+	if (f & TCP_TH_RST)
 		b[n++] = 'R';
-	if (f & OG_TH_PSH)
+	if (f & TCP_TH_PSH)
 		b[n++] = 'P';
-	if (f & OG_TH_ACK)
+	if (f & TCP_TH_ACK)
 		b[n++] = '.';
 	b[n] = 0;
 }
@@ -316,7 +316,7 @@ parse_opts(char *p, struct spec *sp)
 		} else if (strncmp(w, "sack", 4) == 0) {
 			char *q = w + 4;
 
-			while (*(q = skip(q)) && sp->o.nsack < OG_TCP_MAX_SACK) {
+			while (*(q = skip(q)) && sp->o.nsack < TCP_MAX_SACK) {
 				unsigned long l, r;
 
 				if (sscanf(q, "%lu:%lu", &l, &r) != 2) {
@@ -442,7 +442,7 @@ do_expect_seg(struct spec *sp)
 	}
 	flags_str(g.flags, f1);
 	flags_str(sp->flags, f2);
-	if ((g.flags & OG_TH_SYN) && sp->seq == 0 && !s->have_iss) {
+	if ((g.flags & TCP_TH_SYN) && sp->seq == 0 && !s->have_iss) {
 		s->iss = g.seq;
 		s->have_iss = true;
 	}
