@@ -110,7 +110,7 @@ static void
 msg_end(struct sconn *k)
 {
 	struct gen_sink *s = k->s;
-	const struct og_http_req *r = og_http_req_get(&k->p);
+	const struct og_http_msg *r = og_http_req_get(&k->p);
 
 	s->st.requests++;
 	if (s->o->sink_count_items) {
@@ -158,7 +158,7 @@ feed(struct sconn *k, const uint8_t *buf, uint32_t len)
 		}
 		switch (ev.type) {
 		case OG_HTTP_EV_HEAD: {
-			const struct og_http_req *r = og_http_req_get(&k->p);
+			const struct og_http_msg *r = og_http_req_get(&k->p);
 			char path[128];
 			int sig;
 

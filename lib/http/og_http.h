@@ -95,25 +95,25 @@ og_http_parser_error(const struct og_http_parser *p)
 }
 
 /** The request whose HEAD was reported; valid until the next call after END. */
-static inline const struct og_http_req *
+static inline const struct og_http_msg *
 og_http_req_get(const struct og_http_parser *p)
 {
 	return &p->req;
 }
 
 /** First header named @p name (case-insensitive), or NULL. */
-const struct og_http_hdr *og_http_req_header(const struct og_http_req *r, const char *name);
+const struct og_http_hdr *og_http_msg_header(const struct og_http_msg *r, const char *name);
 
 /** Name of header @p h of @p r (not NUL-terminated; h->name_len bytes). */
 static inline const char *
-og_http_hdr_name(const struct og_http_req *r, const struct og_http_hdr *h)
+og_http_hdr_name(const struct og_http_msg *r, const struct og_http_hdr *h)
 {
 	return r->buf + h->name_off;
 }
 
 /** Value of header @p h of @p r (not NUL-terminated; h->value_len bytes). */
 static inline const char *
-og_http_hdr_value(const struct og_http_req *r, const struct og_http_hdr *h)
+og_http_hdr_value(const struct og_http_msg *r, const struct og_http_hdr *h)
 {
 	return r->buf + h->value_off;
 }
@@ -173,7 +173,7 @@ int og_http_parse_resp(struct og_http_resp_parser *rp, const uint8_t *buf, uint3
 int og_http_resp_eof(struct og_http_resp_parser *rp, struct og_http_ev *ev);
 
 /** Header fields, Content-Length, chunked, keep_alive, ctype, cenc of the response. */
-static inline const struct og_http_req *
+static inline const struct og_http_msg *
 og_http_resp_msg(const struct og_http_resp_parser *rp)
 {
 	return &rp->p.req;

@@ -72,7 +72,7 @@ struct og_http_limits {
 	uint32_t max_trailer_bytes; /**< trailer section of a chunked body; 0 = max_header_bytes */
 };
 
-/** One header field line, by offsets into og_http_req.buf; the value is trimmed of OWS. */
+/** One header field line, by offsets into og_http_msg.buf; the value is trimmed of OWS. */
 struct og_http_hdr {
 	uint16_t name_off;
 	uint16_t name_len;
@@ -81,11 +81,12 @@ struct og_http_hdr {
 };
 
 /**
- * A parsed request head. Every pointer points into the parser's head buffer
- * and stays valid from the HEAD event until the next og_http_parse() call
- * after END (or og_http_parser_reset()).
+ * A parsed message head: a request's (og_http_req_get()) or, with the
+ * request-only fields left empty, a response's (og_http_resp_msg()). Every
+ * pointer points into the parser's head buffer and stays valid from the HEAD
+ * event until the next parse call after END (or the parser's reset).
  */
-struct og_http_req {
+struct og_http_msg {
 	enum og_http_method method;
 	uint8_t version_minor; /**< 0 or 1 (HTTP/1.0, HTTP/1.1) */
 	bool has_length;       /**< Content-Length present */
@@ -143,7 +144,7 @@ struct og_http_ev {
  */
 struct og_http_parser {
 	struct og_http_limits lim;
-	struct og_http_req req;
+	struct og_http_msg req;
 	void *owned; /**< block malloc'd by init, freed by og_http_parser_fini() */
 
 	uint8_t state;	     /**< parse.c's enum */

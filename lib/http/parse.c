@@ -335,7 +335,7 @@ og_http_parser_reset(struct og_http_parser *p)
 }
 
 const struct og_http_hdr *
-og_http_req_header(const struct og_http_req *r, const char *name)
+og_http_msg_header(const struct og_http_msg *r, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -373,7 +373,7 @@ static const char root_path[] = "/";
 
 /* origin-form / absolute-form path and query: target chars already checked */
 static int
-split_path_query(struct og_http_req *r, uint32_t off, uint32_t end)
+split_path_query(struct og_http_msg *r, uint32_t off, uint32_t end)
 {
 	const char *b = r->buf;
 	const char *q = memchr(b + off, '?', end - off);
@@ -394,7 +394,7 @@ split_path_query(struct og_http_req *r, uint32_t off, uint32_t end)
 }
 
 static int
-parse_target(struct og_http_req *r, uint32_t off, uint32_t end)
+parse_target(struct og_http_msg *r, uint32_t off, uint32_t end)
 {
 	const char *b = r->buf;
 	uint32_t i;
@@ -448,7 +448,7 @@ parse_target(struct og_http_req *r, uint32_t off, uint32_t end)
 static int
 request_line(struct og_http_parser *p, uint32_t s, uint32_t e)
 {
-	struct og_http_req *r = &p->req;
+	struct og_http_msg *r = &p->req;
 	const char *b = r->buf;
 	const char *sp2;
 	uint32_t i = s, t, v;
@@ -793,7 +793,7 @@ host(struct og_http_parser *p, const struct og_http_hdr *h)
 static int
 field_line(struct og_http_parser *p, uint32_t s, uint32_t e)
 {
-	struct og_http_req *r = &p->req;
+	struct og_http_msg *r = &p->req;
 	const char *b = r->buf;
 	struct og_http_hdr *h;
 	uint32_t i = s, vs, ve;
@@ -875,7 +875,7 @@ static int
 resp_head_done(struct og_http_parser *p)
 {
 	struct og_http_resp_parser *rp = resp_of(p);
-	struct og_http_req *r = &p->req;
+	struct og_http_msg *r = &p->req;
 	uint16_t f = p->flags;
 
 	r->has_length = (f & F_CL) != 0;
@@ -921,7 +921,7 @@ resp_head_done(struct og_http_parser *p)
 static int
 head_done(struct og_http_parser *p)
 {
-	struct og_http_req *r = &p->req;
+	struct og_http_msg *r = &p->req;
 	uint16_t f = p->flags;
 
 	if (p->is_resp)
@@ -1010,7 +1010,7 @@ fail(struct og_http_parser *p, int rc, uint32_t pos, uint32_t *used)
 static int
 parse_head(struct og_http_parser *p, const uint8_t *buf, uint32_t len, uint32_t *pos)
 {
-	struct og_http_req *r = &p->req;
+	struct og_http_msg *r = &p->req;
 	uint32_t max = p->lim.max_header_bytes;
 
 	while (*pos < len) {

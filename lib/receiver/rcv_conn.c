@@ -220,7 +220,7 @@ send_continue(struct rcv_conn *k)
 
 /* The labels of a request from its head: path, Content-Type, Content-Encoding. */
 static void
-request_labels(struct rcv_conn *k, const struct og_http_req *q)
+request_labels(struct rcv_conn *k, const struct og_http_msg *q)
 {
 	struct rcv_req *rq = &k->req;
 
@@ -243,7 +243,7 @@ request_labels(struct rcv_conn *k, const struct og_http_req *q)
  * body. @p a's message is a literal: it may wait in k->pend.
  */
 static void
-refuse_head(struct rcv_conn *k, const struct og_http_req *q, const struct rcv_answer *a)
+refuse_head(struct rcv_conn *k, const struct og_http_msg *q, const struct rcv_answer *a)
 {
 	bool body = q->chunked || (q->has_length && q->content_length > 0);
 
@@ -260,7 +260,7 @@ static void
 on_head(struct rcv_conn *k)
 {
 	struct og_rcv *r = k->rcv;
-	const struct og_http_req *q = og_http_req_get(&k->hp);
+	const struct og_http_msg *q = og_http_req_get(&k->hp);
 	struct rcv_answer a;
 
 	request_labels(k, q);

@@ -67,7 +67,7 @@ t_end_run(struct transcript *t)
 }
 
 static void
-t_head(struct transcript *t, const struct og_http_req *r)
+t_head(struct transcript *t, const struct og_http_msg *r)
 {
 	uint64_t v[10] = {
 		r->method,  r->version_minor, r->ctype,	 r->cenc,	    r->has_length,
@@ -158,7 +158,7 @@ run(struct og_http_parser *p, const struct og_seg *segs, uint32_t nseg, struct t
 			FUZZ_CHECK(rc == OG_OK, "rc %d", rc);
 			switch (ev.type) {
 			case OG_HTTP_EV_HEAD: {
-				const struct og_http_req *r = og_http_req_get(p);
+				const struct og_http_msg *r = og_http_req_get(p);
 
 				t_head(t, r);
 				if (p->is_resp) {

@@ -178,9 +178,9 @@ reqs_clear(void)
 }
 
 static void
-hdr_copy(const struct og_http_req *r, const char *name, char *out, size_t cap)
+hdr_copy(const struct og_http_msg *r, const char *name, char *out, size_t cap)
 {
-	const struct og_http_hdr *h = og_http_req_header(r, name);
+	const struct og_http_hdr *h = og_http_msg_header(r, name);
 
 	out[0] = '\0';
 	if (h != NULL)
@@ -295,7 +295,7 @@ srv_recv(void *ctx, struct og_tcp_conn *c, struct rte_mbuf *data)
 				break;
 			CU_ASSERT_EQUAL_FATAL(rc, OG_OK);
 			if (ev.type == OG_HTTP_EV_HEAD) {
-				const struct og_http_req *r = og_http_req_get(&k->p);
+				const struct og_http_msg *r = og_http_req_get(&k->p);
 				struct srv_req *q;
 
 				CU_ASSERT_FATAL(n_reqs < MAX_REQS);

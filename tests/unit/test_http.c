@@ -60,7 +60,7 @@ add_ev(struct rec *r, char c)
 static void
 snap_head(struct rec *r, const struct og_http_parser *p)
 {
-	const struct og_http_req *q = og_http_req_get(p);
+	const struct og_http_msg *q = og_http_req_get(p);
 	struct msg_rec *m;
 
 	if (r->nmsg >= MAX_MSG) {
@@ -439,7 +439,7 @@ test_header_lookup(void)
 	static const char raw[] = "POST /v1/traces HTTP/1.1\r\nHost: a\r\nX-Tenant:  acme \r\n"
 				  "Content-Type: application/json; charset=utf-8\r\n"
 				  "x-tenant: other\r\n\r\n";
-	const struct og_http_req *r;
+	const struct og_http_msg *r;
 	const struct og_http_hdr *h;
 	struct og_http_ev ev;
 	uint32_t used;
@@ -451,15 +451,15 @@ test_header_lookup(void)
 	CU_ASSERT_EQUAL(ev.type, OG_HTTP_EV_HEAD);
 	r = og_http_req_get(&parser);
 	CU_ASSERT_EQUAL(r->n_hdrs, 4);
-	h = og_http_req_header(r, "x-TENANT");
+	h = og_http_msg_header(r, "x-TENANT");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(h->value_len, 4); /* OWS trimmed */
 	CU_ASSERT(memcmp(og_http_hdr_value(r, h), "acme", 4) == 0);
 	CU_ASSERT(memcmp(og_http_hdr_name(r, h), "X-Tenant", 8) == 0);
-	CU_ASSERT_PTR_EQUAL(r->content_type, og_http_req_header(r, "content-type"));
+	CU_ASSERT_PTR_EQUAL(r->content_type, og_http_msg_header(r, "content-type"));
 	CU_ASSERT_EQUAL(r->content_type->value_len, strlen("application/json; charset=utf-8"));
-	CU_ASSERT_PTR_NULL(og_http_req_header(r, "X-Tenan"));
-	CU_ASSERT_PTR_NULL(og_http_req_header(r, "Content-Length"));
+	CU_ASSERT_PTR_NULL(og_http_msg_header(r, "X-Tenan"));
+	CU_ASSERT_PTR_NULL(og_http_msg_header(r, "Content-Length"));
 	CU_ASSERT_PTR_NOT_NULL(r->host);
 	CU_ASSERT(memcmp(r->method_str, "POST", 4) == 0 && r->method_len == 4);
 	CU_ASSERT(memcmp(r->buf + r->target_off, "/v1/traces", 10) == 0 && r->target_len == 10);

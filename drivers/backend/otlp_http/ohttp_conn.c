@@ -155,7 +155,7 @@ refusal_msg(const struct oh_conn *k, char *msg, size_t cap)
 {
 	const uint8_t *m;
 	size_t m_len;
-	const struct og_http_req *r = og_http_resp_msg(&k->rp);
+	const struct og_http_msg *r = og_http_resp_msg(&k->rp);
 	int n;
 
 	n = snprintf(msg, cap, "HTTP %u: ", k->rp.status);
