@@ -15,6 +15,7 @@
 
 struct fake {
 	int busy;  /* answer -EAGAIN to this many submits first */
+	int fail;  /* then answer -EIO (outside the contract) to this many */
 	bool hold; /* keep batches until fake_release() */
 	enum og_batch_outcome outcome;
 	uint64_t rej; /* rejected_items reported with OG_BATCH_OK */
@@ -55,6 +56,10 @@ fake_submit(struct og_backend *be, struct og_batch *b)
 	if (f->busy > 0) {
 		f->busy--;
 		return -EAGAIN;
+	}
+	if (f->fail > 0) {
+		f->fail--;
+		return -EIO;
 	}
 	CU_ASSERT_EQUAL(og_batch_foreach(b, copy_visit, &f->got[b->sig]), 0);
 	f->items[b->sig] += b->items;
@@ -617,11 +622,15 @@ test_acct_sections(void)
 	og_pipe_stats_reset();
 }
 
-/* ---- lcore roles: batches handed to an egress over rings ------------ */
+/* ---- lcore roles: batches handed to an egress over rings or FIFOs ---- */
 
+/*
+ * A batcher whose backends are driven by @p eg: over rings when @p remote
+ * (the egress on another lcore), else over FIFOs (the same lcore).
+ */
 static struct og_batcher *
 make_handoff_batcher(const char *name, struct og_backend **be, unsigned int n, struct og_egress *eg,
-		     uint32_t ring)
+		     uint32_t ring, bool remote)
 {
 	struct og_batcher_conf c = {
 		.name = name,
@@ -636,8 +645,8 @@ make_handoff_batcher(const char *name, struct og_backend **be, unsigned int n, s
 
 	for (unsigned int i = 0; i < n; i++) {
 		c.backends[i] = be[i];
-		c.handoff[i] = og_egress_feed(eg, be[i]);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(c.handoff[i]);
+		c.egress[i] = eg;
+		c.egress_remote[i] = remote;
 	}
 	bt = og_batcher_create(&c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
@@ -645,9 +654,9 @@ make_handoff_batcher(const char *name, struct og_backend **be, unsigned int n, s
 }
 
 static struct og_egress *
-make_egress(const char *name, uint32_t ring_size)
+make_egress(const char *name)
 {
-	struct og_egress_conf c = { .name = name, .socket = SOCKET_ID_ANY, .ring_size = ring_size };
+	struct og_egress_conf c = { .name = name, .socket = SOCKET_ID_ANY };
 	struct og_egress *eg = og_egress_create(&c);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(eg);
@@ -673,8 +682,8 @@ test_egress_handoff(void)
 	be[1] = fake_backend(1);
 	fakes[0].busy = 2;
 	fakes[1].hold = true;
-	eg = make_egress("h", 0);
-	bt = make_handoff_batcher("hand", be, 2, eg, 0);
+	eg = make_egress("h");
+	bt = make_handoff_batcher("hand", be, 2, eg, 0, true);
 	for (int i = 0; i < 3; i++)
 		send(bt, traces64, traces64_len, &exp, 2);
 	CU_ASSERT(og_batcher_run(bt, 0) >= 3); /* 3 records in, 6 batches handed over */
@@ -716,41 +725,194 @@ test_egress_handoff(void)
 	pt_expect_free(&exp);
 }
 
-/* A full hand-off ring keeps the batches in the batcher, in order. */
+/*
+ * A hand-off ring holds every batch of the batcher's pool, so it never
+ * fills: an egress that does not keep up stalls the batcher through its
+ * pool (counted), and the records wait in the batcher's ring, in order.
+ */
 static void
-test_egress_ring_full(void)
+test_egress_stalled(void)
 {
 	struct og_backend *be;
 	struct og_batcher *bt;
 	struct og_egress *eg;
+	struct og_batcher_conf c = {
+		.name = "stalled",
+		.socket = SOCKET_ID_ANY,
+		.max_items = 64,
+		.n_batches = 1, /* the minimum: 4 batches */
+		.n_backends = 1,
+		.egress_remote = { true },
+	};
 	struct pt_expect exp;
 	int rc = -EAGAIN;
 
 	begin(&exp);
 	be = fake_backend(0);
-	eg = make_egress("f", 2); /* holds one batch */
-	bt = make_handoff_batcher("full", &be, 1, eg, 0);
-	for (int i = 0; i < 4; i++)
+	eg = make_egress("s");
+	c.backends[0] = be;
+	c.egress[0] = eg;
+	bt = og_batcher_create(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
+	for (int i = 0; i < 7; i++)
 		send(bt, traces64, traces64_len, &exp, 1);
 	og_batcher_run(bt, 0);
+	og_batcher_run(bt, 0);
 	og_pipe_stats_sum(&sum);
-	CU_ASSERT(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES] >= 1);
-	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 1);
-	CU_ASSERT_EQUAL(fakes[0].batches, 1);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES], 0);
+	CU_ASSERT(sum.lc[OG_PIPE_LC_BATCH_POOL_EMPTY] >= 1);
+	CU_ASSERT_EQUAL(flushed(0, OG_PIPE_TRIGGER_ITEMS), 4);
+	CU_ASSERT_EQUAL(fakes[0].submits, 0);
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 4);
+	CU_ASSERT_EQUAL(fakes[0].batches, 4);
 	pt_check_invariant(1);
+	og_batcher_run(bt, 0);
+	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 3);
 	for (int i = 0; i < 20 && rc != 0; i++) {
 		og_egress_run(eg, 1);
 		rc = og_batcher_drain(bt, 1);
 		pt_check_invariant(1);
 	}
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_EQUAL(fakes[0].batches, 4);
+	CU_ASSERT_EQUAL(fakes[0].batches, 7);
 	check_got(0, &exp); /* byte order = send order */
 	pt_check_all_freed();
 	og_batcher_free(bt);
 	og_egress_free(eg);
 	og_backend_destroy(be);
 	pt_expect_free(&exp);
+}
+
+/*
+ * The same lcore (a FIFO) and two lcores' worth of hand-off (a ring): the
+ * batcher never calls the driver, the egress does; every record reaches the
+ * backend exactly once, in order, across busy answers, and the drain
+ * delivers what was still open or queued.
+ */
+static void
+handoff_exactly_once(bool remote)
+{
+	struct og_backend *be[2];
+	struct og_batcher *bt;
+	struct og_egress *eg;
+	struct pt_expect exp;
+	int rc = -EAGAIN;
+	uint64_t items = 0;
+
+	begin(&exp);
+	be[0] = fake_backend(0);
+	be[1] = fake_backend(1);
+	fakes[0].busy = 3;
+	eg = make_egress(remote ? "x1" : "x0");
+	bt = make_handoff_batcher(remote ? "once1" : "once0", be, 2, eg, 0, remote);
+	for (int i = 0; i < 200; i++) {
+		bool big = i % 3 == 0;
+
+		send(bt, big ? traces64 : traces1, big ? traces64_len : traces1_len, &exp, 2);
+		items += big ? 64 : 1;
+		if (i % 16 == 15) {
+			og_batcher_run(bt, (uint64_t)i);
+			if (i == 15) /* handed over, not submitted */
+				CU_ASSERT_EQUAL(fakes[0].submits + fakes[1].submits, 0);
+			og_egress_run(eg, (uint64_t)i);
+			pt_check_invariant(2);
+		}
+	}
+	/* the last records are still in the ring and open batches: drained */
+	for (int i = 0; i < 20 && rc != 0; i++) {
+		rc = og_batcher_drain(bt, 1000);
+		og_egress_run(eg, 1000);
+		pt_check_invariant(2);
+	}
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_TRUE(og_egress_idle(eg));
+	CU_ASSERT(flushed(0, OG_PIPE_TRIGGER_DRAIN) >= 1);
+	og_pipe_stats_sum(&sum);
+	for (unsigned int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][i][OG_OTLP_TRACES], items);
+		CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_QUEUED][i][OG_OTLP_TRACES], 0);
+		CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_BATCH_BYTES][i][OG_OTLP_TRACES],
+				exp.bytes[OG_OTLP_TRACES].len);
+		check_got(i, &exp); /* every byte once, in order */
+	}
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES], 3);
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	og_egress_free(eg);
+	og_backend_destroy(be[0]);
+	og_backend_destroy(be[1]);
+	pt_expect_free(&exp);
+}
+
+static void
+test_egress_fifo(void)
+{
+	handoff_exactly_once(false);
+}
+
+static void
+test_egress_ring(void)
+{
+	handoff_exactly_once(true);
+}
+
+/*
+ * A driver answering anything but 0 or -EAGAIN breaks its contract: the
+ * egress completes the batch as rejected (items counted backend-rejected,
+ * records freed) and goes on with the next one, on either feed.
+ */
+static void
+contract_broken(const char *egress, bool remote)
+{
+	struct og_egress *eg = egress != NULL ? make_egress(egress) : NULL;
+	struct og_backend *be;
+	struct og_batcher *bt;
+	struct pt_expect exp;
+	struct og_batcher_conf c = {
+		.name = "contract", .socket = SOCKET_ID_ANY, .max_items = 64, .n_backends = 1
+	};
+
+	begin(&exp);
+	be = fake_backend(0);
+	fakes[0].fail = 1;
+	c.backends[0] = be;
+	c.egress[0] = eg;
+	c.egress_remote[0] = remote;
+	bt = og_batcher_create(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
+	send(bt, traces64, traces64_len, NULL, 1); /* refused: not expected */
+	send(bt, traces64, traces64_len, &exp, 1);
+	og_batcher_run(bt, 0);
+	if (eg != NULL)
+		og_egress_run(eg, 0);
+	pt_check_invariant(1);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(fakes[0].submits, 2);
+	CU_ASSERT_EQUAL(fakes[0].batches, 1);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_BACKEND_REJECTED][0][OG_OTLP_TRACES], 64);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_BACKEND_ERRORS][0][OG_OTLP_TRACES], 1);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 64);
+	/* only the batch the driver took */
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_BATCH_BYTES][0][OG_OTLP_TRACES],
+			exp.bytes[OG_OTLP_TRACES].len);
+	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1), 0);
+	check_got(0, &exp);
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	if (eg != NULL) {
+		CU_ASSERT_TRUE(og_egress_idle(eg));
+		og_egress_free(eg);
+	}
+	og_backend_destroy(be);
+	pt_expect_free(&exp);
+}
+
+static void
+test_contract(void)
+{
+	contract_broken(NULL, false); /* the batcher's own egress */
+	contract_broken("c0", false);
+	contract_broken("c1", true);
 }
 
 struct role_arg {
@@ -799,8 +961,8 @@ test_egress_threads(void)
 
 	begin(&exp);
 	be = fake_backend(0);
-	ae.eg = make_egress("t", 4);
-	ab.bt = make_handoff_batcher("thr", &be, 1, ae.eg, 512);
+	ae.eg = make_egress("t");
+	ab.bt = make_handoff_batcher("thr", &be, 1, ae.eg, 512, true);
 	ab.eg = ae.eg;
 	ae.bt = ab.bt;
 	ab.batch_done = ae.batch_done = &batch_done;
@@ -838,14 +1000,16 @@ test_busy(void)
 	bt = make_batcher("busy", &be, 1, 64, 1 << 20, 1000000, 0, 0);
 	for (int i = 0; i < 3; i++)
 		send(bt, traces64, traces64_len, &exp, 1);
-	/* each flush offers the oldest batch (3 busy answers), then the
-	 * loop's retry (a 4th); the next turn gets the 5th and last */
+	/* the flushes hand over 3 batches; the egress offers the oldest, once
+	 * a turn, until the backend takes it; the rest follow in order */
 	og_batcher_run(bt, 0);
 	CU_ASSERT_EQUAL(flushed(0, OG_PIPE_TRIGGER_ITEMS), 3);
-	CU_ASSERT_EQUAL(fakes[0].submits, 4);
+	CU_ASSERT_EQUAL(fakes[0].submits, 1);
 	CU_ASSERT_EQUAL(fakes[0].batches, 0);
 	pt_check_invariant(1);
-	og_batcher_run(bt, 0);
+	for (int i = 0; i < 4; i++)
+		og_batcher_run(bt, 0);
+	CU_ASSERT_EQUAL(fakes[0].submits, 5);
 	CU_ASSERT_EQUAL(fakes[0].batches, 0);
 	og_batcher_run(bt, 0);
 	CU_ASSERT_EQUAL(fakes[0].batches, 3);
@@ -980,6 +1144,9 @@ test_bad_conf(void)
 	c.backends[1] = be[1];
 	CU_ASSERT_PTR_NULL(og_batcher_create(&c));
 	c.n_backends = 1;
+	c.egress_remote[0] = true; /* a ring to no egress */
+	CU_ASSERT_PTR_NULL(og_batcher_create(&c));
+	c.egress_remote[0] = false;
 	c.ring_size = 100; /* not a power of two */
 	CU_ASSERT_PTR_NULL(og_batcher_create(&c));
 	CU_ASSERT_PTR_NULL(og_backend_create("fake:9", 1)); /* the driver refuses */
@@ -1028,7 +1195,11 @@ static CU_TestInfo pipeline_tests[] = {
 	{ "empty batch pool stalls, then resumes", test_pool_stall },
 	{ "bad settings refused", test_bad_conf },
 	{ "lcore roles: batches handed to an egress, busy kept in order", test_egress_handoff },
-	{ "lcore roles: a full hand-off ring keeps batches in order", test_egress_ring_full },
+	{ "lcore roles: a stalled egress stalls the batcher's pool, in order",
+	  test_egress_stalled },
+	{ "same lcore: a FIFO to the egress, every record once, drained", test_egress_fifo },
+	{ "two lcores: a ring to the egress, every record once, drained", test_egress_ring },
+	{ "a driver breaking its contract: the batch completed as rejected", test_contract },
 	{ "lcore roles: batcher and egress on two threads", test_egress_threads },
 	CU_TEST_INFO_NULL,
 };
