@@ -11,8 +11,8 @@
  *
  * Timed: the egress side only, as thread CPU time: og_batcher_run() (flush,
  * and the batcher's own og_egress on the same lcore: submit, the driver's
- * poll: request building, gzip, sending), the egress
- * stack's input (ACKs and responses) and timers. Not timed: making the
+ * poll: request building, gzip, sending), the egress stack's input (ACKs
+ * and responses) and timers. Not timed: making the
  * records (the receiver's work) and everything the sink stack does. The
  * latency is wall-clock time from a record's og_batcher_enqueue() to the
  * completion that covers it (completions taken in order: with several
