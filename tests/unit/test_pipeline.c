@@ -179,16 +179,26 @@ check_got(unsigned int i, const struct pt_expect *exp)
 	}
 }
 
+/* Drain @p bt, turning @p eg (when not NULL) as its lcore would. */
 static void
-drain(struct og_batcher *bt, unsigned int n_be)
+drain_via(struct og_batcher *bt, struct og_egress *eg, unsigned int n_be)
 {
 	int rc = -EAGAIN;
 
 	for (int i = 0; i < 100 && rc != 0; i++) {
 		rc = og_batcher_drain(bt, 1);
+		if (eg != NULL)
+			og_egress_run(eg, 1);
 		pt_check_invariant(n_be);
 	}
 	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(eg == NULL || og_egress_idle(eg));
+}
+
+static void
+drain(struct og_batcher *bt, unsigned int n_be)
+{
+	drain_via(bt, NULL, n_be);
 }
 
 static void
@@ -678,7 +688,6 @@ test_egress_handoff(void)
 	struct og_batcher *bt;
 	struct og_egress *eg;
 	struct pt_expect exp;
-	int rc = -EAGAIN;
 
 	begin(&exp);
 	be[0] = fake_backend(0);
@@ -713,11 +722,7 @@ test_egress_handoff(void)
 	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1), -EAGAIN);
 	fake_release(&fakes[1]);
 	pt_check_invariant(2);
-	for (int i = 0; i < 10 && rc != 0; i++) {
-		og_egress_run(eg, 1);
-		rc = og_batcher_drain(bt, 1);
-	}
-	CU_ASSERT_EQUAL(rc, 0);
+	drain_via(bt, eg, 2);
 	check_got(0, &exp);
 	check_got(1, &exp);
 	pt_check_all_freed();
@@ -748,7 +753,6 @@ test_egress_stalled(void)
 		.egress_remote = { true },
 	};
 	struct pt_expect exp;
-	int rc = -EAGAIN;
 
 	begin(&exp);
 	be = fake_backend(0);
@@ -771,12 +775,7 @@ test_egress_stalled(void)
 	pt_check_invariant(1);
 	og_batcher_run(bt, 0);
 	CU_ASSERT_EQUAL(og_egress_run(eg, 0), 3);
-	for (int i = 0; i < 20 && rc != 0; i++) {
-		og_egress_run(eg, 1);
-		rc = og_batcher_drain(bt, 1);
-		pt_check_invariant(1);
-	}
-	CU_ASSERT_EQUAL(rc, 0);
+	drain_via(bt, eg, 1);
 	CU_ASSERT_EQUAL(fakes[0].batches, 7);
 	check_got(0, &exp); /* byte order = send order */
 	pt_check_all_freed();
@@ -799,7 +798,6 @@ handoff_exactly_once(bool remote)
 	struct og_batcher *bt;
 	struct og_egress *eg;
 	struct pt_expect exp;
-	int rc = -EAGAIN;
 	uint64_t items = 0;
 
 	begin(&exp);
@@ -825,13 +823,7 @@ handoff_exactly_once(bool remote)
 	 * and the batcher is busy until the egress delivered them */
 	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1000), -EAGAIN);
 	CU_ASSERT_FALSE(og_egress_idle(eg));
-	for (int i = 0; i < 20 && rc != 0; i++) {
-		rc = og_batcher_drain(bt, 1000);
-		og_egress_run(eg, 1000);
-		pt_check_invariant(2);
-	}
-	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_TRUE(og_egress_idle(eg));
+	drain_via(bt, eg, 2);
 	CU_ASSERT(flushed(0, OG_PIPE_TRIGGER_DRAIN) >= 1);
 	og_pipe_stats_sum(&sum);
 	for (unsigned int i = 0; i < 2; i++) {
