@@ -209,6 +209,19 @@ begin(struct pt_expect *exp)
 	pt_expect_init(exp);
 }
 
+/* Check everything came back, then free what a test made. */
+static void
+end(struct og_batcher *bt, struct og_egress *eg, struct og_backend **be, unsigned int n_be,
+    struct pt_expect *exp)
+{
+	pt_check_all_freed();
+	og_batcher_free(bt);
+	og_egress_free(eg);
+	for (unsigned int i = 0; i < n_be; i++)
+		og_backend_destroy(be[i]);
+	pt_expect_free(exp);
+}
+
 /* ---- tests ------------------------------------------------------------ */
 
 static void
@@ -448,10 +461,7 @@ test_trigger_items_bytes(void)
 			exp.bytes[OG_OTLP_TRACES].len);
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 256);
 	CU_ASSERT_EQUAL(sum.sig[OG_PIPE_SIG_REQUESTS_ACCEPTED][OG_OTLP_TRACES], 4);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 static void
@@ -492,10 +502,7 @@ test_trigger_timeout_records(void)
 	drain(bt, 1);
 	CU_ASSERT_EQUAL(flushed(0, OG_PIPE_TRIGGER_DRAIN), 1);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 /* Two backends: a record is freed only when the slower one completes. */
@@ -530,11 +537,7 @@ test_fanout(void)
 	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1), 0);
 	check_got(0, &exp);
 	check_got(1, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be[0]);
-	og_backend_destroy(be[1]);
-	pt_expect_free(&exp);
+	end(bt, NULL, be, 2, &exp);
 }
 
 /*
@@ -574,11 +577,7 @@ test_e2e_latency(void)
 	CU_ASSERT_EQUAL(sum.e2e[1].count, 0);
 	CU_ASSERT_EQUAL(og_pipe_hist_e2e_bound(OG_PIPE_HIST_E2E_N - 1), UINT64_MAX);
 	CU_ASSERT_EQUAL(og_batcher_drain(bt, 600100), 0);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be[0]);
-	og_backend_destroy(be[1]);
-	pt_expect_free(&exp);
+	end(bt, NULL, be, 2, &exp);
 }
 
 /* ---- accounting sections: a reader never sees half of one --------------- */
@@ -725,12 +724,7 @@ test_egress_handoff(void)
 	drain_via(bt, eg, 2);
 	check_got(0, &exp);
 	check_got(1, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_egress_free(eg);
-	og_backend_destroy(be[0]);
-	og_backend_destroy(be[1]);
-	pt_expect_free(&exp);
+	end(bt, eg, be, 2, &exp);
 }
 
 /*
@@ -778,11 +772,7 @@ test_egress_stalled(void)
 	drain_via(bt, eg, 1);
 	CU_ASSERT_EQUAL(fakes[0].batches, 7);
 	check_got(0, &exp); /* byte order = send order */
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_egress_free(eg);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, eg, &be, 1, &exp);
 }
 
 /*
@@ -834,12 +824,7 @@ handoff_exactly_once(bool remote)
 		check_got(i, &exp); /* every byte once, in order */
 	}
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES], 3);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_egress_free(eg);
-	og_backend_destroy(be[0]);
-	og_backend_destroy(be[1]);
-	pt_expect_free(&exp);
+	end(bt, eg, be, 2, &exp);
 }
 
 static void
@@ -895,14 +880,8 @@ contract_broken(const char *egress, bool remote)
 			exp.bytes[OG_OTLP_TRACES].len);
 	CU_ASSERT_EQUAL(og_batcher_drain(bt, 1), 0);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	if (eg != NULL) {
-		CU_ASSERT_TRUE(og_egress_idle(eg));
-		og_egress_free(eg);
-	}
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	CU_ASSERT(eg == NULL || og_egress_idle(eg));
+	end(bt, eg, &be, 1, &exp);
 }
 
 static void
@@ -977,11 +956,7 @@ test_egress_threads(void)
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 150 * 64 + 150);
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_QUEUED][0][OG_OTLP_TRACES], 0);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(ab.bt);
-	og_egress_free(ae.eg);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(ab.bt, ae.eg, &be, 1, &exp);
 }
 
 /* A busy backend keeps its batches, in order, and gets them later. */
@@ -1017,10 +992,7 @@ test_busy(void)
 	CU_ASSERT_EQUAL(fakes[0].submits, 8);
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 192);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 static void
@@ -1053,10 +1025,7 @@ test_rejected(void)
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], 54);
 	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_BACKEND_WRITES][0][OG_OTLP_TRACES], 1);
 	pt_check_invariant(1);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 /* A full ring refuses the record: counted, and the receiver answers 503. */
@@ -1083,10 +1052,7 @@ test_ring_full(void)
 	CU_ASSERT_EQUAL(sum.sig[OG_PIPE_SIG_ITEMS_REFUSED][OG_OTLP_TRACES], 64);
 	drain(bt, 1);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 /* An empty batch pool stalls the batcher without losing or reordering. */
@@ -1116,10 +1082,7 @@ test_pool_stall(void)
 	fakes[0].hold = false;
 	drain(bt, 1);
 	check_got(0, &exp);
-	pt_check_all_freed();
-	og_batcher_free(bt);
-	og_backend_destroy(be);
-	pt_expect_free(&exp);
+	end(bt, NULL, &be, 1, &exp);
 }
 
 static void
