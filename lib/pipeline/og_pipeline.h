@@ -228,7 +228,7 @@ int og_batcher_drain(struct og_batcher *b, uint64_t now_us);
  */
 void og_batcher_free(struct og_batcher *b);
 
-/* ---- egress lcore (egress.c) ----------------------------------------- */
+/* ---- egress (egress.c) ----------------------------------------------- */
 
 /*
  * Every backend is driven by one egress: its submit() and poll() run there,
@@ -251,13 +251,17 @@ struct og_egress *og_egress_create(const struct og_egress_conf *c);
  */
 unsigned int og_egress_run(struct og_egress *e, uint64_t now_us);
 
-/** True when no batch waits in a ring or for a busy backend. */
+/** True when no batch waits in a feed (ring or FIFO) or for a busy backend. */
 bool og_egress_idle(const struct og_egress *e);
 
 /** TSC cycles spent in the backends' submit() and poll(). */
 uint64_t og_egress_backend_cycles(const struct og_egress *e);
 
-/** Free an idle egress and its feeds (not the backends). NULL is ok. */
+/**
+ * Free an idle egress and its feeds (not the backends), once the batchers
+ * feeding it are drained (og_batcher_free() leaves their feeds to it, in
+ * either order). NULL is ok.
+ */
 void og_egress_free(struct og_egress *e);
 
 /* ---- accounting (stats.c) -------------------------------------------- */
