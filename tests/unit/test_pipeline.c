@@ -21,7 +21,7 @@ struct fake {
 	uint64_t rej; /* rejected_items reported with OG_BATCH_OK */
 	struct og_batch *held[1024];
 	unsigned int n_held;
-	unsigned int submits, batches;
+	unsigned int submits, batches, polls;
 	uint64_t items[OG_OTLP_SIGNAL_MAX];
 	struct og_wbuf got[OG_OTLP_SIGNAL_MAX];
 };
@@ -82,6 +82,7 @@ fake_poll(struct og_backend *be, uint64_t now_us)
 	struct fake *f = be->priv;
 
 	RTE_SET_USED(now_us);
+	f->polls++;
 	if (!f->hold)
 		fake_release(f);
 }
@@ -892,6 +893,58 @@ test_contract(void)
 	contract_broken("c1", true);
 }
 
+/*
+ * Several batchers on one lcore, as when batch lcores run the batchers of
+ * several RX lcores: each has its own feed to the egress (a FIFO from the
+ * egress's lcore, a ring from another); the egress polls the backend once
+ * a turn and every record arrives once.
+ */
+static void
+test_egress_batchers(void)
+{
+	struct og_backend *be;
+	struct og_batcher *bt[2];
+	struct og_egress *eg;
+	struct pt_expect exp[2];
+	uint64_t items = 0;
+	unsigned int polls;
+
+	begin(&exp[0]);
+	pt_expect_init(&exp[1]);
+	be = fake_backend(0);
+	fakes[0].busy = 2;
+	eg = make_egress("two");
+	bt[0] = make_handoff_batcher("two0", &be, 1, eg, 0, false);
+	bt[1] = make_handoff_batcher("two1", &be, 1, eg, 0, true);
+	for (int i = 0; i < 100; i++) {
+		send(bt[i % 2], i % 3 ? traces1 : traces64, i % 3 ? traces1_len : traces64_len,
+		     &exp[i % 2], 1);
+		items += i % 3 ? 1 : 64;
+		if (i % 10 == 9) {
+			og_batcher_run(bt[0], 0);
+			og_batcher_run(bt[1], 0);
+			og_egress_run(eg, 0);
+			pt_check_invariant(1);
+		}
+	}
+	polls = fakes[0].polls;
+	og_egress_run(eg, 0);
+	CU_ASSERT_EQUAL(fakes[0].polls, polls + 1);
+	og_batcher_drain(bt[0], 1);
+	drain_via(bt[1], eg, 1);
+	drain_via(bt[0], eg, 1);
+	og_pipe_stats_sum(&sum);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_ITEMS_EXPORTED][0][OG_OTLP_TRACES], items);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_BATCH_BYTES][0][OG_OTLP_TRACES],
+			exp[0].bytes[OG_OTLP_TRACES].len + exp[1].bytes[OG_OTLP_TRACES].len);
+	CU_ASSERT_EQUAL(fakes[0].got[OG_OTLP_TRACES].len,
+			exp[0].bytes[OG_OTLP_TRACES].len + exp[1].bytes[OG_OTLP_TRACES].len);
+	CU_ASSERT_EQUAL(sum.be[OG_PIPE_BE_SUBMIT_BUSY][0][OG_OTLP_TRACES], 2);
+	og_batcher_free(bt[0]);
+	pt_expect_free(&exp[1]);
+	end(bt[1], eg, &be, 1, &exp[0]);
+}
+
 struct role_arg {
 	struct og_batcher *bt;
 	struct og_egress *eg;
@@ -1161,6 +1214,7 @@ static CU_TestInfo pipeline_tests[] = {
 	{ "same lcore: a FIFO to the egress, every record once, drained", test_egress_fifo },
 	{ "two lcores: a ring to the egress, every record once, drained", test_egress_ring },
 	{ "a driver breaking its contract: the batch completed as rejected", test_contract },
+	{ "two batchers, one egress: a FIFO and a ring, every record once", test_egress_batchers },
 	{ "lcore roles: batcher and egress on two threads", test_egress_threads },
 	CU_TEST_INFO_NULL,
 };
