@@ -10,8 +10,9 @@
  * RTE_MBUF_F_RX_L4_CKSUM_GOOD on delivery), as a NIC would do it.
  *
  * Timed: the egress side only, as thread CPU time: og_batcher_run() (flush,
- * submit, the driver's poll: request building, gzip, sending), the egress
- * stack's input (ACKs and responses) and timers. Not timed: making the
+ * and the batcher's own og_egress on the same lcore: submit, the driver's
+ * poll: request building, gzip, sending), the egress stack's input (ACKs
+ * and responses) and timers. Not timed: making the
  * records (the receiver's work) and everything the sink stack does. The
  * latency is wall-clock time from a record's og_batcher_enqueue() to the
  * completion that covers it (completions taken in order: with several

@@ -4,6 +4,10 @@
  * (alloc, budget charge, piece, enqueue, batching, completion, free) with
  * the null backend, and the file backend's write rate. Prints one
  * `bench=NAME key=value ...` line per figure (docs/performance.md).
+ * usage: bench_pipeline [scenario-substring]
+ *
+ * run() is kept out of line so an instruction count can be limited to it:
+ *   valgrind --tool=callgrind --toggle-collect=run bench_pipeline pipeline_null
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +80,27 @@ chain(struct rte_mempool *mp, const uint8_t *buf, size_t len)
 	return head;
 }
 
+static const char *only; /* scenarios whose name holds it; NULL: all */
+
+/* One turn of the loop: the batcher, then the lcore's egress if given. */
+static void
+turn(struct og_batcher *bt, struct og_egress *eg, uint64_t us)
+{
+	og_batcher_run(bt, us);
+	if (eg != NULL)
+		og_egress_run(eg, us);
+}
+
 /*
  * Run @p n records of @p items items and @p len bytes (one piece each: the
- * body as one resource entry) through a batcher to @p be.
+ * body as one resource entry) through a batcher to @p be. With @p lcore_eg
+ * the backend is driven by that egress, turned after the batcher as the
+ * appliance's one-lcore loop does (app_ingest_run()); without, by the
+ * batcher's own.
  */
-static void
-run(const char *bench, struct og_backend *be, struct rte_mempool *recs, struct rte_mempool *clones,
-    struct rte_mbuf *master, size_t len, uint64_t items, unsigned int n)
+static __attribute__((noinline)) void
+run(const char *bench, struct og_backend *be, struct og_egress *lcore_eg, struct rte_mempool *recs,
+    struct rte_mempool *clones, struct rte_mbuf *master, size_t len, uint64_t items, unsigned int n)
 {
 	struct og_budget budget;
 	struct og_batcher_conf c = { .name = bench, .socket = SOCKET_ID_ANY, .n_backends = 1 };
@@ -91,7 +109,10 @@ run(const char *bench, struct og_backend *be, struct rte_mempool *recs, struct r
 	uint64_t t0, w0, cpu, wall, us = 0;
 	unsigned int sent = 0;
 
+	if (only != NULL && strstr(bench, only) == NULL)
+		return;
 	c.backends[0] = be;
+	c.egress[0] = lcore_eg; /* on this lcore: a FIFO */
 	bt = og_batcher_create(&c);
 	/* bounded like the appliance: about 1500 records of 20 KB in flight */
 	og_budget_init(&budget, 32u << 20, 32u << 20, 16u << 20);
@@ -102,7 +123,7 @@ run(const char *bench, struct og_backend *be, struct rte_mempool *recs, struct r
 
 		if (r == NULL || og_rec_charge(r, &budget, len + sizeof(*r)) != 0) {
 			og_rec_free(r);
-			og_batcher_run(bt, us++);
+			turn(bt, lcore_eg, us++);
 			continue;
 		}
 		r->sig = OG_OTLP_TRACES;
@@ -110,22 +131,26 @@ run(const char *bench, struct og_backend *be, struct rte_mempool *recs, struct r
 		r->body = master ? rte_pktmbuf_clone(master, clones) : NULL;
 		if (master != NULL && r->body == NULL) {
 			og_rec_free(r);
-			og_batcher_run(bt, us++);
+			turn(bt, lcore_eg, us++);
 			continue;
 		}
 		og_rec_add_piece(r, &p);
 		if (og_batcher_enqueue(bt, r) != 0) {
 			og_rec_free(r);
-			og_batcher_run(bt, us++);
+			turn(bt, lcore_eg, us++);
 			continue;
 		}
 		sent++;
 		if ((sent & 31) == 0)
-			og_batcher_run(bt, us++);
+			turn(bt, lcore_eg, us++);
 	}
-	while (og_batcher_drain(bt, us++) != 0)
+	while (og_batcher_drain(bt, us) != 0) {
+		if (lcore_eg != NULL)
+			og_egress_run(lcore_eg, us);
+		us++;
 		if (master)
 			usleep(50);
+	}
 	cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	wall = now_ns(CLOCK_MONOTONIC) - w0;
 	printf("bench=%s records=%u ns_per_record=%.1f items_per_s=%.0f mb_per_s_wall=%.1f "
@@ -153,11 +178,12 @@ main(int argc, char **argv)
 			NULL };
 	struct rte_mempool *mbufs, *clones, *recs;
 	struct og_backend *be;
+	struct og_egress *eg;
 	struct rte_mbuf *master;
 	uint8_t *body;
 	size_t len;
 
-	(void)argc;
+	only = argc > 1 ? argv[1] : NULL;
 	snprintf(prefix, sizeof(prefix), "bench_pipeline_%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0)
 		return 2;
@@ -172,7 +198,7 @@ main(int argc, char **argv)
 	master = chain(mbufs, body, len);
 
 	/* what a body costs by itself: clone and free of a 15-segment chain */
-	{
+	if (only == NULL || strstr("mbuf_clone_free", only) != NULL) {
 		uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 
 		for (int i = 0; i < 200000; i++)
@@ -183,9 +209,15 @@ main(int argc, char **argv)
 
 	/* the hand-off alone: no body, one piece, null backend */
 	be = og_backend_create("null", 0);
-	run("pipeline_null", be, recs, clones, NULL, len, 64, 2000000);
+	run("pipeline_null", be, NULL, recs, clones, NULL, len, 64, 2000000);
 	/* with bodies: indirect clones of a 1448-byte-segment chain */
-	run("pipeline_null_bodies", be, recs, clones, master, len, 64, 200000);
+	run("pipeline_null_bodies", be, NULL, recs, clones, master, len, 64, 200000);
+	/* the hand-off again, driven by an lcore's egress as the appliance does */
+	eg = og_egress_create(&(struct og_egress_conf){ .name = "bench", .socket = SOCKET_ID_ANY });
+	if (eg == NULL)
+		return 2;
+	run("pipeline_null_lcore", be, eg, recs, clones, NULL, len, 64, 2000000);
+	og_egress_free(eg);
 	og_backend_destroy(be);
 
 	/* the file backend writing delimited protobuf to /tmp */
@@ -193,7 +225,7 @@ main(int argc, char **argv)
 		return 2;
 	snprintf(uri, sizeof(uri), "file:%s", dir);
 	be = og_backend_create(uri, 0);
-	run("pipeline_file_pb", be, recs, clones, master, len, 64, 20000);
+	run("pipeline_file_pb", be, NULL, recs, clones, master, len, 64, 20000);
 	og_backend_destroy(be);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, rte_eal_get_runtime_dir());
 	rte_pktmbuf_free(master);

@@ -90,7 +90,7 @@ struct app_lcore {
 	struct og_rcv *rcv;
 	struct og_batcher *bt_run[RTE_MAX_LCORE]; /**< batchers this lcore runs */
 	unsigned int n_bt_run;
-	struct og_egress *egress; /**< TX lcores whose backends get batches by ring */
+	struct og_egress *egress; /**< TX lcores: drives their backends (FIFO or ring feeds) */
 	bool drained;		  /**< SIGTERM: this lcore's part is done (atomic) */
 	/* per stage: cycles of busy iterations (exported), of this iteration */
 	uint64_t stage[APP_STAGE_MAX];

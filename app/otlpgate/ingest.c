@@ -5,9 +5,10 @@
  * OTLP/HTTP receiver listening on every port address (or the one given).
  * Lcore roles (docs/lcores.md): each RX lcore has a receiver feeding its
  * own batcher over an SP/SC ring; a batching lcore runs the batchers given
- * to it; each backend is driven by one TX lcore, which gets the batches
- * over SP/SC rings (og_egress) unless it runs their batcher itself. With
- * one lcore everything runs to completion in its loop.
+ * to it; each backend is driven by the og_egress of one TX lcore, which
+ * gets the batches over SP/SC rings from batchers on other lcores and over
+ * plain FIFOs from those on its own. With one lcore everything runs to
+ * completion in its loop.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -143,12 +144,6 @@ batch_lcore_of(struct app_lcore **lcs, unsigned int n, unsigned int j)
 	return NULL;
 }
 
-/*
- * Hand-off rings, one per (batching lcore, backend), created on first use:
- * the batchers one lcore runs share its ring (one producer thread).
- */
-static struct rte_ring *handoff[RTE_MAX_LCORE][APP_MAX_BACKENDS];
-
 static int
 setup_rx(struct app_lcore *lc, struct app_lcore *blc, struct app_lcore **tx,
 	 const struct app_opts *o, struct rte_mempool *mp, struct rte_mempool *ref_mp)
@@ -168,13 +163,9 @@ setup_rx(struct app_lcore *lc, struct app_lcore *blc, struct app_lcore **tx,
 	bc.n_backends = n_backends;
 	for (unsigned int i = 0; i < n_backends; i++) {
 		bc.backends[i] = backends[i];
-		if (tx[i] == blc)
-			continue; /* the batching lcore drives it: direct calls */
-		if (handoff[blc->lcore_id][i] == NULL)
-			handoff[blc->lcore_id][i] = og_egress_feed(tx[i]->egress, backends[i]);
-		if (handoff[blc->lcore_id][i] == NULL)
-			return -ENOMEM;
-		bc.handoff[i] = handoff[blc->lcore_id][i];
+		bc.egress[i] = tx[i]->egress;
+		/* a FIFO when the batching lcore drives the backend too */
+		bc.egress_remote[i] = tx[i] != blc;
 	}
 	lc->batcher = og_batcher_create(&bc);
 	if (lc->batcher == NULL)
@@ -272,18 +263,12 @@ app_ingest_run(struct app_lcore *lc, uint64_t now_us)
 	uint64_t t0;
 
 	if (lc->n_bt_run != 0) {
-		uint64_t be = 0;
-
 		t0 = rte_rdtsc();
-		for (unsigned int i = 0; i < lc->n_bt_run; i++) {
-			be -= og_batcher_backend_cycles(lc->bt_run[i]);
+		for (unsigned int i = 0; i < lc->n_bt_run; i++)
 			work += og_batcher_run(lc->bt_run[i], now_us);
-			be += og_batcher_backend_cycles(lc->bt_run[i]);
-		}
-		/* backends the batcher drives itself are the tx stage */
-		lc->iter[APP_STAGE_TX] += be;
-		lc->iter[APP_STAGE_BATCH] += rte_rdtsc() - t0 - be;
+		lc->iter[APP_STAGE_BATCH] += rte_rdtsc() - t0;
 	}
+	/* after the batchers: what they flushed this turn is submitted now */
 	if (lc->egress != NULL) {
 		t0 = rte_rdtsc();
 		work += og_egress_run(lc->egress, now_us);
@@ -333,8 +318,8 @@ app_ingest_stop_accepting(struct app_lcore *lc)
 
 /*
  * SIGTERM: this lcore's part is done when its batchers hold nothing (their
- * in-flight count includes batches handed to egress lcores) and its egress
- * has submitted everything it was handed.
+ * in-flight count includes batches handed to an egress, this lcore's or
+ * another's) and its egress has submitted everything it was handed.
  */
 bool
 app_ingest_drained(struct app_lcore *lc, uint64_t now_us)
@@ -376,7 +361,7 @@ app_ingest_lcore_free(struct app_lcore *lc)
 	og_batcher_free(lc->batcher);
 	lc->batcher = NULL;
 	lc->n_bt_run = 0;
-	og_egress_free(lc->egress); /* its rings, shared with the batchers */
+	og_egress_free(lc->egress); /* its feeds, filled by the batchers */
 	lc->egress = NULL;
 }
 
@@ -393,7 +378,6 @@ void
 app_ingest_fini(void)
 {
 	n_rcvs = 0;
-	memset(handoff, 0, sizeof(handoff));
 	rte_mempool_free(rec_pool);
 	rec_pool = NULL;
 }

@@ -140,7 +140,6 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 		if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
 			og_rec_free(r);
 	}
-	__atomic_fetch_sub(&be->inflight, 1, __ATOMIC_RELEASE);
 	pipe_batcher_done(b->owner, b);
 	rte_mempool_put(rte_mempool_from_obj(b), b);
 }

@@ -4,14 +4,15 @@
  * is added to the open batch of every backend for its signal (fan-out), and
  * batches are flushed on items, bytes, record count or age (DESIGN.md §1:
  * "groups records per backend; flushes on spans, bytes or age"). A flushed
- * batch waits in its backend's FIFO until the backend takes it, so a busy
- * backend delays but never reorders or loses a batch.
+ * batch goes to the egress that drives its backend (egress.c), over a FIFO
+ * when that egress runs on this lcore and a ring when it runs on another;
+ * the batcher never calls a driver. A busy backend delays but never
+ * reorders or loses a batch: the egress holds it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -28,11 +29,8 @@
 
 struct be_state {
 	struct og_backend *be;
-	struct rte_ring *handoff; /* to the backend's egress lcore, or NULL */
+	struct pipe_feed *feed; /* to the egress that drives it */
 	struct og_batch *open[OG_OTLP_SIGNAL_MAX];
-	/* flushed batches not yet taken by the backend, oldest first */
-	struct og_batch **fifo;
-	uint32_t head, count, cap;
 };
 
 struct og_batcher {
@@ -42,13 +40,14 @@ struct og_batcher {
 	uint64_t max_bytes;
 	uint64_t timeout_us;
 	uint32_t n_be;
-	uint64_t inflight; /* batches taken by backends, not completed (atomic) */
+	uint64_t inflight; /* batches handed to an egress, not completed (atomic) */
 	uint64_t now_us;   /* of the latest run; read by completing threads */
+	/* the egress of backends given none (og_batcher_conf.egress), or NULL */
+	struct og_egress *own;
 	/* records dequeued but not yet placed with every backend */
 	struct og_rec *stash[BURST];
 	uint32_t stash_pos, stash_n;
-	uint32_t next_be;   /* first backend stash[stash_pos] still needs */
-	uint64_t be_cycles; /* TSC cycles inside backends' submit() and poll() */
+	uint32_t next_be; /* first backend stash[stash_pos] still needs */
 	struct be_state be[OG_MAX_BACKENDS];
 };
 
@@ -67,6 +66,10 @@ og_batcher_create(const struct og_batcher_conf *c)
 	for (uint32_t i = 0; i < c->n_backends; i++) {
 		if (c->backends[i] == NULL) {
 			PIPE_LOG(ERR, "batcher %s: backend %u missing", c->name, i);
+			return NULL;
+		}
+		if (c->egress_remote[i] && c->egress[i] == NULL) {
+			PIPE_LOG(ERR, "batcher %s: backend %u: remote egress missing", c->name, i);
 			return NULL;
 		}
 		for (uint32_t j = 0; j < i; j++)
@@ -97,19 +100,27 @@ og_batcher_create(const struct og_batcher_conf *c)
 	if (bt->ring == NULL || bt->pool == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < bt->n_be; i++) {
-		struct be_state *s = &bt->be[i];
+		struct og_egress *e = c->egress[i];
 
-		s->be = c->backends[i];
-		s->handoff = c->handoff[i];
-		s->cap = n_batches;
-		s->fifo = rte_zmalloc_socket("og_batcher_fifo", n_batches * sizeof(*s->fifo), 0,
-					     c->socket);
-		if (s->fifo == NULL)
+		if (e == NULL && bt->own == NULL) {
+			struct og_egress_conf ec = { .name = "batcher", .socket = c->socket };
+
+			e = bt->own = og_egress_create(&ec);
+		} else if (e == NULL) {
+			e = bt->own;
+		}
+		if (e == NULL)
+			goto fail;
+		bt->be[i].be = c->backends[i];
+		/* a feed holds every batch of the pool: a put never fails */
+		bt->be[i].feed =
+			pipe_egress_feed(e, c->backends[i], n_batches, c->egress_remote[i]);
+		if (bt->be[i].feed == NULL)
 			goto fail;
 	}
 	return bt;
 fail:
-	PIPE_LOG(ERR, "batcher %s: cannot create its ring or pool", c->name);
+	PIPE_LOG(ERR, "batcher %s: cannot create its ring, pool or feeds", c->name);
 	og_batcher_free(bt);
 	return NULL;
 }
@@ -154,67 +165,17 @@ pipe_batcher_done(struct og_batcher *bt, struct og_batch *b)
 	__atomic_fetch_sub(&bt->inflight, 1, __ATOMIC_RELEASE);
 }
 
-/* Offer a backend its waiting batches, oldest first; stop when it is busy. */
-static unsigned int
-submit_pending(struct og_batcher *bt, struct be_state *s)
-{
-	struct og_pipe_stats *st = pipe_stats_self();
-	unsigned int done = 0;
-
-	while (s->count) {
-		struct og_batch *b = s->fifo[s->head];
-		unsigned int sig = b->sig;
-		uint64_t bytes = b->bytes;
-		int rc;
-
-		/* counted before the call: the driver may complete it inside */
-		__atomic_fetch_add(&bt->inflight, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&s->be->inflight, 1, __ATOMIC_RELAXED);
-		if (s->handoff != NULL) {
-			/* the egress lcore submits it (og_egress_run) */
-			rc = rte_ring_sp_enqueue(s->handoff, b) == 0 ? 0 : -EAGAIN;
-		} else {
-			uint64_t t0 = rte_rdtsc();
-
-			b->attempts++;
-			rc = s->be->ops->submit(s->be, b);
-			bt->be_cycles += rte_rdtsc() - t0;
-		}
-		if (rc == -EAGAIN) {
-			__atomic_fetch_sub(&bt->inflight, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_sub(&s->be->inflight, 1, __ATOMIC_RELAXED);
-			pipe_add(st, &st->be[OG_PIPE_BE_SUBMIT_BUSY][s->be->idx][sig], 1);
-			break;
-		}
-		s->head = s->head + 1 == s->cap ? 0 : s->head + 1;
-		s->count--;
-		done++;
-		if (rc != 0) {
-			/* outside the driver contract: end the batch, loudly */
-			og_batch_complete(b, OG_BATCH_REJECTED, 0, strerror(-rc));
-			continue;
-		}
-		pipe_add(st, &st->be[OG_PIPE_BE_BATCH_BYTES][s->be->idx][sig], bytes);
-	}
-	return done;
-}
-
 static void
 flush(struct og_batcher *bt, struct be_state *s, unsigned int sig, enum og_pipe_trigger t)
 {
 	struct og_batch *b = s->open[sig];
-	uint32_t tail;
 
 	s->open[sig] = NULL;
 	b->trigger = t;
 	pipe_count_flush(pipe_stats_self(), s->be->idx, b->sig, t, b->items, b->bytes);
-	/* the FIFO holds as many slots as the pool has batches: never full */
-	tail = s->head + s->count;
-	if (tail >= s->cap)
-		tail -= s->cap;
-	s->fifo[tail] = b;
-	s->count++;
-	submit_pending(bt, s);
+	/* in flight from now: og_batcher_drain() waits for its completion */
+	__atomic_fetch_add(&bt->inflight, 1, __ATOMIC_RELAXED);
+	pipe_feed_put(s->feed, b);
 }
 
 /* Add a record to a backend's open batch; false when no batch is free. */
@@ -288,6 +249,7 @@ take_records(struct og_batcher *bt, uint64_t now_us)
 	return work;
 }
 
+/* One turn: take records, flush by age (or all, to drain), run the own egress. */
 static unsigned int
 service(struct og_batcher *bt, uint64_t now_us, bool drain)
 {
@@ -309,14 +271,9 @@ service(struct og_batcher *bt, uint64_t now_us, bool drain)
 			else if (now_us - b->created_us >= bt->timeout_us)
 				flush(bt, s, sig, OG_PIPE_TRIGGER_TIMEOUT);
 		}
-		work += submit_pending(bt, s);
-		if (s->handoff == NULL && s->be->ops->poll != NULL) {
-			uint64_t t0 = rte_rdtsc();
-
-			s->be->ops->poll(s->be, now_us);
-			bt->be_cycles += rte_rdtsc() - t0;
-		}
 	}
+	if (bt->own != NULL)
+		work += og_egress_run(bt->own, now_us);
 	return work;
 }
 
@@ -338,20 +295,13 @@ og_batcher_drain(struct og_batcher *bt, uint64_t now_us)
 	bool busy;
 
 	service(bt, now_us, true);
+	/* in flight: handed to an egress (waiting there or in the driver) */
 	busy = bt->stash_pos < bt->stash_n || !rte_ring_empty(bt->ring) ||
 	       __atomic_load_n(&bt->inflight, __ATOMIC_ACQUIRE) != 0;
-	for (uint32_t i = 0; i < bt->n_be && !busy; i++) {
-		busy = bt->be[i].count != 0;
+	for (uint32_t i = 0; i < bt->n_be && !busy; i++)
 		for (unsigned int sig = 0; sig < OG_OTLP_SIGNAL_MAX; sig++)
 			busy = busy || bt->be[i].open[sig] != NULL;
-	}
 	return busy ? -EAGAIN : 0;
-}
-
-uint64_t
-og_batcher_backend_cycles(const struct og_batcher *bt)
-{
-	return bt->be_cycles;
 }
 
 void
@@ -359,8 +309,8 @@ og_batcher_free(struct og_batcher *bt)
 {
 	if (bt == NULL)
 		return;
-	for (uint32_t i = 0; i < OG_MAX_BACKENDS; i++)
-		rte_free(bt->be[i].fifo);
+	/* the feeds are the egresses' (og_egress_free()); the own one goes here */
+	og_egress_free(bt->own);
 	rte_ring_free(bt->ring);
 	rte_mempool_free(bt->pool);
 	rte_free(bt);

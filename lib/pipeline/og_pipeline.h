@@ -7,9 +7,10 @@
  * record (body mbuf chain + pieces) and hands it to a batcher with
  * og_batcher_enqueue(). The batcher (one per batching lcore) groups records
  * per (backend, signal) into batches, flushes them on items, bytes, record
- * count or age, and submits them to the backends; a backend completes each
- * batch with og_batch_complete(), which frees a record once every backend
- * it was fanned out to is done with it. Every item is accounted for
+ * count or age, and hands them to the egress that drives each backend
+ * (og_egress), the only caller of a driver's submit and poll; a backend
+ * completes each batch with og_batch_complete(), which frees a record once
+ * every backend it was fanned out to is done with it. Every item is accounted for
  * (DESIGN.md §3, docs/pipeline.md).
  */
 #ifndef OG_PIPELINE_H
@@ -145,7 +146,7 @@ void og_backend_destroy(struct og_backend *be);
  * backend-rejected: @p rejected_items of them with OG_BATCH_OK for a partial
  * refusal, all of them with OG_BATCH_REJECTED), log @p msg for a refusal,
  * release each record (freed when its last backend completes it) and free
- * the batch. Call it once per taken batch, preferably on the batching lcore
+ * the batch. Call it once per taken batch, preferably on the egress's lcore
  * (from poll()).
  */
 void og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected_items,
@@ -179,8 +180,10 @@ int og_batch_foreach_rec(const struct og_batch *b, uint32_t i, og_batch_visit_t 
 /* ---- batcher (batcher.c) --------------------------------------------- */
 
 /**
- * Create a batcher: its record ring (single producer, single consumer) and
- * its batch pool. The backends must stay valid until og_batcher_free().
+ * Create a batcher: its record ring (single producer, single consumer), its
+ * batch pool, and a feed to the egress of each backend (to its own egress
+ * for backends given none). The backends and egresses must stay valid until
+ * og_batcher_free().
  *
  * @return the batcher, or NULL (bad settings or no memory; logged).
  */
@@ -202,68 +205,64 @@ int og_batcher_enqueue(struct og_batcher *b, struct og_rec *r);
 /**
  * One turn of the batching loop: dequeue records, add each to the open
  * batch of every backend for its signal, flush batches that reached
- * max_items, max_bytes, OG_BATCH_MAX_RECS or their age, retry submits a
- * backend answered busy, and call every backend's poll().
+ * max_items, max_bytes, OG_BATCH_MAX_RECS or their age to their egress,
+ * then run the batcher's own egress if it has one (og_egress_run()).
  *
- * @return work done (records taken + batches submitted); 0 when idle.
+ * @return work done (records taken + batches its own egress submitted); 0
+ *   when idle.
  */
 unsigned int og_batcher_run(struct og_batcher *b, uint64_t now_us);
 
 /**
  * Shutdown: take what is in the ring, flush every open batch (trigger
- * "drain"), submit and poll. Call until it returns 0.
+ * "drain") and run the own egress. Call until it returns 0, with the
+ * egresses it feeds running too.
  *
- * @return 0 when nothing is left (ring empty, no open, pending or in-flight
- *   batch), -EAGAIN otherwise.
+ * @return 0 when nothing is left (ring empty, no open batch, none handed to
+ *   an egress and not completed), -EAGAIN otherwise.
  */
 int og_batcher_drain(struct og_batcher *b, uint64_t now_us);
 
-/** Free a drained batcher (ring and pool; not the backends). NULL is ok. */
+/**
+ * Free a drained batcher (ring, pool, own egress; not the backends, nor the
+ * feeds of egresses it was given, which those free). NULL is ok.
+ */
 void og_batcher_free(struct og_batcher *b);
 
-/**
- * TSC cycles the batcher spent inside its backends' submit() and poll()
- * (backends it drives directly): the "tx" share of og_batcher_run().
- */
-uint64_t og_batcher_backend_cycles(const struct og_batcher *b);
-
-/* ---- egress lcore (egress.c) ----------------------------------------- */
+/* ---- egress (egress.c) ----------------------------------------------- */
 
 /*
- * With lcore roles, a backend is driven by one egress (tx) lcore: its
- * submit() and poll() run there, on that lcore's TCP stack. Batching lcores
- * hand it their batches over SP/SC rings, one per (batching lcore, backend),
- * so a stalled backend never holds up another's batches.
+ * Every backend is driven by one egress: its submit() and poll() run there,
+ * on that egress's lcore and TCP stack, and nowhere else. Batchers hand it
+ * their batches over feeds, one per (batcher, backend), made by
+ * og_batcher_create() (og_batcher_conf.egress): an SP/SC ring from a
+ * batcher on another lcore, a plain FIFO from one on the same lcore, so a
+ * stalled backend never holds up another's batches.
  */
 
 /** Create an egress with no backends yet. NULL on failure (logged). */
 struct og_egress *og_egress_create(const struct og_egress_conf *c);
 
 /**
- * Add a ring feeding @p be from one batching lcore (the backend is polled
- * by this egress from now on). Give the ring to that lcore's batchers as
- * og_batcher_conf.handoff[] for @p be.
- *
- * @return the ring, or NULL (no memory or too many feeds; logged).
- */
-struct rte_ring *og_egress_feed(struct og_egress *e, struct og_backend *be);
-
-/**
- * One turn: take batches from the rings and submit them (a batch the
- * backend answers busy waits at the head of its ring's queue, in order),
- * then poll every backend.
+ * One turn: take batches from the feeds and submit them, oldest first (a
+ * batch the backend answers busy is held at the head of its feed; one that
+ * gets any other error is completed as rejected), then poll every backend.
  *
  * @return batches submitted; 0 when idle.
  */
 unsigned int og_egress_run(struct og_egress *e, uint64_t now_us);
 
-/** True when no batch waits in a ring or for a busy backend. */
+/** True when no batch waits in a feed (ring or FIFO) or for a busy backend. */
 bool og_egress_idle(const struct og_egress *e);
 
 /** TSC cycles spent in the backends' submit() and poll(). */
 uint64_t og_egress_backend_cycles(const struct og_egress *e);
 
-/** Free an idle egress and its rings (not the backends). NULL is ok. */
+/**
+ * Free an idle egress and its feeds (not the backends), once the batchers
+ * feeding it are drained (og_batcher_free() leaves their feeds to it, in
+ * either order). NULL is ok.
+ */
 void og_egress_free(struct og_egress *e);
 
 /* ---- accounting (stats.c) -------------------------------------------- */

@@ -113,7 +113,7 @@ enum og_batch_outcome {
 
 /**
  * What a driver that talks to the network gets from the lcore that runs its
- * batcher (og_backend_attach()): that lcore's TCP stack, a source address
+ * egress (og_backend_attach()): that lcore's TCP stack, a source address
  * and the pools to build request chains from. Valid until the backend is
  * destroyed.
  */
@@ -126,9 +126,10 @@ struct og_backend_env {
 };
 
 /**
- * A backend driver. Every function runs on the batching lcore that owns the
- * backend, except create/destroy (control path). A driver completes each
- * batch it took exactly once with og_batch_complete().
+ * A backend driver. Every function runs on the lcore of the egress that
+ * drives the backend (egress.c, the only caller of submit and poll), except
+ * create/destroy (control path). A driver completes each batch it took
+ * exactly once with og_batch_complete().
  */
 struct og_backend_ops {
 	const char *scheme; /**< "file", "null"; URI prefix before ':' */
@@ -136,9 +137,10 @@ struct og_backend_ops {
 	 *  set up be->priv. 0 or -errno; logs the reason. */
 	int (*create)(struct og_backend *be, const char *rest);
 	/** Take a batch: 0 = taken (and maybe already completed), -EAGAIN =
-	 *  busy, the batcher keeps it and retries. Must not block. */
+	 *  busy, the egress keeps it and retries. Any other value breaks the
+	 *  contract: the egress completes the batch as rejected. Must not block. */
 	int (*submit)(struct og_backend *be, struct og_batch *b);
-	/** Called on every batcher loop: drive I/O, report completions.
+	/** Called on every egress turn: drive I/O, report completions.
 	 *  May be NULL. */
 	void (*poll)(struct og_backend *be, uint64_t now_us);
 	/** Release everything; called after a drain (nothing in flight). */
@@ -155,7 +157,6 @@ struct og_backend {
 			 */
 	uint16_t idx;	/**< index in the stats arrays, < OG_MAX_BACKENDS */
 	void *priv;	/**< the driver's */
-	uint64_t inflight; /**< batches taken and not completed (atomic) */
 };
 
 /** Settings of og_batcher_create(); zero fields take the defaults. */
@@ -170,19 +171,23 @@ struct og_batcher_conf {
 	uint32_t n_backends; /**< 1..OG_MAX_BACKENDS */
 	struct og_backend *backends[OG_MAX_BACKENDS]; /**< fan-out: each gets every record */
 	/**
-	 * Lcore roles: when handoff[i] is set, batches for backends[i] are
-	 * enqueued there (single producer: the batching lcore) for the egress
-	 * lcore that drives that backend (og_egress_feed()); the batcher then
-	 * neither calls its submit() nor its poll(). NULL: called directly.
+	 * The egress that drives backends[i] (og_egress_create()): the
+	 * batcher hands it every batch for that backend and never calls the
+	 * driver itself. NULL: the batcher's own egress, run inside
+	 * og_batcher_run() and og_batcher_drain().
 	 */
-	struct rte_ring *handoff[OG_MAX_BACKENDS];
+	struct og_egress *egress[OG_MAX_BACKENDS];
+	/**
+	 * egress[i] runs on another lcore than the batcher: batches go over an
+	 * SP/SC ring. false: the same lcore, over a plain FIFO (no atomics).
+	 */
+	bool egress_remote[OG_MAX_BACKENDS];
 };
 
 /** Settings of og_egress_create(). */
 struct og_egress_conf {
-	const char *name;   /**< names the rings; unique per process */
-	int socket;	    /**< NUMA socket (SOCKET_ID_ANY) */
-	uint32_t ring_size; /**< batches per feeding ring; power of two, default 1024 */
+	const char *name; /**< names its rings; unique per process, < 24 characters */
+	int socket;	  /**< NUMA socket (SOCKET_ID_ANY) */
 };
 
 /** Per-signal counters (pipeline_counters.def). */

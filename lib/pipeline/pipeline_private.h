@@ -8,6 +8,7 @@
 
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_ring.h>
 
 #include "og_pipeline.h"
 
@@ -57,10 +58,54 @@ void pipe_count_flush(struct og_pipe_stats *st, uint16_t be, enum og_otlp_signal
 /* Record a request's arrival-to-acknowledgement time at backend @p be. */
 void pipe_count_e2e(struct og_pipe_stats *st, uint16_t be, uint64_t us);
 
-/* The batcher learns of a completion (batch.c -> batcher.c). */
+/* The batcher learns of a completion (backend.c -> batcher.c). */
 void pipe_batcher_done(struct og_batcher *bt, struct og_batch *b);
 
 /* The batcher's clock: now_us of its latest og_batcher_run()/drain(). */
 uint64_t pipe_batcher_now(const struct og_batcher *bt);
+
+/*
+ * One feed of an egress (egress.c): the batches of one batcher for one
+ * backend, oldest first. The batcher puts, the egress takes; nothing else
+ * touches it. Across lcores it is an SP/SC ring; when the batcher and the
+ * egress run on the same lcore it is a plain array FIFO, with no atomic
+ * operation on either side. Either way it holds as many batches as the
+ * batcher's pool has, so a put never fails: a stalled backend stalls its
+ * batcher through the pool (counted as batch_pool_empty), never here.
+ */
+struct pipe_feed {
+	struct og_backend *be;
+	struct rte_ring *ring;	/* across lcores; NULL: the FIFO below */
+	struct og_batch *held;	/* taken, answered busy: offered first */
+	struct og_batch **fifo; /* same lcore: cap slots */
+	uint32_t head, count, cap;
+};
+
+/*
+ * Add a feed of up to @p cap batches for @p be to @p e (the egress polls
+ * @p be from now on): a ring when @p remote, else a FIFO. The egress owns it
+ * and frees it in og_egress_free(). NULL on failure (logged).
+ */
+struct pipe_feed *pipe_egress_feed(struct og_egress *e, struct og_backend *be, uint32_t cap,
+				   bool remote);
+
+/* Hand a flushed batch to the egress (the batcher's side; never full). */
+static inline void
+pipe_feed_put(struct pipe_feed *f, struct og_batch *b)
+{
+	uint32_t tail;
+
+	if (f->ring != NULL) {
+		/* sized to the pool (RING_F_EXACT_SZ): cannot be full */
+		RTE_VERIFY(rte_ring_sp_enqueue(f->ring, b) == 0);
+		return;
+	}
+	OG_ASSERT(f->count < f->cap);
+	tail = f->head + f->count;
+	if (tail >= f->cap)
+		tail -= f->cap;
+	f->fifo[tail] = b;
+	f->count++;
+}
 
 #endif /* PIPELINE_PRIVATE_H */
