@@ -7,7 +7,8 @@
  * converts between protobuf and OTLP/JSON. See docs/otlpcat.md.
  *
  * Exit status: 0 valid, 1 valid but some items rejected, 2 invalid (reason
- * and byte offset on stderr) or usage error.
+ * and byte offset on stderr), --spans on a body of another signal, or usage
+ * error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -67,7 +68,8 @@ usage(FILE *f)
 		"  --max-size BYTES               limit after decompression (default 64 MiB)\n"
 		"  -h, --help                     this text\n"
 		"\n"
-		"Exit status: 0 valid, 1 valid with rejected items, 2 invalid or usage error.\n");
+		"Exit status: 0 valid, 1 valid with rejected items, 2 invalid, --spans on\n"
+		"another signal, or usage error.\n");
 }
 
 static uint8_t *

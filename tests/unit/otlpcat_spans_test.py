@@ -199,5 +199,22 @@ check(out.splitlines() == [
     "1970-01-01T00:00:00.000000001Z - unset 2 - \"\"",
 ], f"odd spans: {out!r}")
 
+# Ids of the wrong length (the scanner rejects those spans: status 1, but
+# they are still listed): a longer id ends in "+", an absent one is "-".
+def field(num, payload):
+    assert len(payload) < 128
+    return bytes([num << 3 | 2, len(payload)]) + payload
+
+
+long_id = field(1, bytes(range(1, 18))) + field(2, bytes(range(8))) + field(5, b"x")
+no_id = field(1, bytes(range(1, 17))) + field(5, b"y")
+body = field(1, field(2, field(2, long_id) + field(2, no_id)))
+rc, out, err = run("--spans", "--signal", "traces", "-", stdin=body)
+check(rc == 1, f"bad ids: status {rc}: {err}")
+check(out.splitlines() == [
+    "0102030405060708090a0b0c0d0e0f10+ 0001020304050607 - unspecified - - unset 0 - \"x\"",
+    "0102030405060708090a0b0c0d0e0f10 - - unspecified - - unset 0 - \"y\"",
+], f"bad ids: {out!r}")
+
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
