@@ -2,17 +2,20 @@
 /*
  * otlpcat: the operator's tool for a captured OTLP body. Validates it with
  * the same codec the appliance uses, prints a summary (resources, scopes,
- * items, rejected items with reasons), and converts between protobuf and
- * OTLP/JSON. See docs/otlpcat.md.
+ * items, rejected items with reasons), lists the spans of a traces body
+ * (read through lib/otlp's views, as the rules stage will read them), and
+ * converts between protobuf and OTLP/JSON. See docs/otlpcat.md.
  *
  * Exit status: 0 valid, 1 valid but some items rejected, 2 invalid (reason
- * and byte offset on stderr) or usage error.
+ * and byte offset on stderr), --spans on a body of another signal, or usage
+ * error.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "og_otlp.h"
 #include "og_pb.h"
@@ -20,7 +23,7 @@
 #define DEFAULT_MAX_SIZE (64u << 20)
 #define MAX_RESOURCES	 65536
 
-enum out_mode { OUT_SUMMARY, OUT_JSON, OUT_PROTO };
+enum out_mode { OUT_SUMMARY, OUT_JSON, OUT_PROTO, OUT_SPANS };
 
 struct opts {
 	int signal;   /* -1: detect */
@@ -61,10 +64,12 @@ usage(FILE *f)
 		"  --summary                      print what the body holds (default)\n"
 		"  --json                         write the body as OTLP/JSON (one line per body)\n"
 		"  --proto                        write the body as protobuf\n"
+		"  --spans                        list the spans of a traces body, one per line\n"
 		"  --max-size BYTES               limit after decompression (default 64 MiB)\n"
 		"  -h, --help                     this text\n"
 		"\n"
-		"Exit status: 0 valid, 1 valid with rejected items, 2 invalid or usage error.\n");
+		"Exit status: 0 valid, 1 valid with rejected items, 2 invalid, --spans on\n"
+		"another signal, or usage error.\n");
 }
 
 static uint8_t *
@@ -207,6 +212,211 @@ report_error(const char *name, const char *what, const struct og_otlp_error *e)
 		og_otlp_err_name(e->code), og_otlp_err_msg(e->code), (unsigned long long)e->offset);
 }
 
+/* ---- --spans: the span view (lib/otlp view.c) ------------------------- */
+
+/* Span.SpanKind and Status.StatusCode, opentelemetry-proto v1.11.0
+ * trace/v1/trace.proto; values outside the enums print as numbers. */
+static const char *const kind_names[] = {
+	"unspecified", "internal", "server", "client", "producer", "consumer",
+};
+static const char *const status_names[] = { "unset", "ok", "error" };
+
+static void
+put_enum(const char *const *names, uint32_t n, uint32_t v)
+{
+	if (v < n)
+		fputs(names[v], stdout);
+	else
+		printf("%u", v);
+}
+
+/* An id as lowercase hex; "-" when absent. An id longer than the view's copy
+ * (the scanner rejects such spans, but they are still in the body) ends in
+ * "+" after the bytes copied. */
+static void
+put_id(const uint8_t *id, uint8_t len, uint32_t cap)
+{
+	if (len == 0) {
+		putchar('-');
+		return;
+	}
+	for (uint32_t i = 0; i < len && i < cap; i++)
+		printf("%02x", id[i]);
+	if (len > cap)
+		putchar('+');
+}
+
+/* A string from the body, double-quoted, so that a name cannot forge a line
+ * or drive the terminal: printable ASCII as is, '"' and '\' escaped, \t \n \r
+ * by name, every other byte (controls, DEL, UTF-8 sequences) as \xHH. */
+static void
+put_quoted(const uint8_t *s, uint32_t len)
+{
+	putchar('"');
+	for (uint32_t i = 0; i < len; i++) {
+		uint8_t c = s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* UTC, RFC 3339 with nanoseconds; "-" for an absent (zero) time. */
+static void
+put_time(uint64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char buf[32];
+
+	if (ns == 0 || gmtime_r(&sec, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		putchar('-');
+		return;
+	}
+	printf("%s.%09uZ", buf, (unsigned)(ns % 1000000000u));
+}
+
+/* end - start in microseconds with the nanoseconds kept as three decimals;
+ * negative when a client sent an end before its start, "-" when either time
+ * is absent. */
+static void
+put_duration(uint64_t start, uint64_t end)
+{
+	uint64_t d = end >= start ? end - start : start - end;
+
+	if (start == 0 || end == 0) {
+		putchar('-');
+		return;
+	}
+	printf("%s%llu.%03uus", end >= start ? "" : "-", (unsigned long long)(d / 1000),
+	       (unsigned)(d % 1000));
+}
+
+/* Report a view error: the views give the reason, the offset is where the
+ * iterator stood (the span's start when the span itself is malformed). */
+static void
+report_view_error(const char *name, const char *what, int rc, uint64_t off)
+{
+	struct og_otlp_error e = { .code = (enum og_otlp_err) - rc, .offset = off };
+
+	report_error(name, what, &e);
+}
+
+/* service.name of resource entry @p r, as a range of the body; 0 when the
+ * entry has none (or not as a string), 1 when found, or a negated error. */
+static int
+service_name(const struct og_seg *seg, const struct og_otlp_resource *r, struct og_otlp_range *out,
+	     uint64_t *err_off)
+{
+	static const char key[] = "service.name";
+	struct og_otlp_attr_iter it;
+	struct og_otlp_attr a;
+	int rc, found = 0;
+
+	og_otlp_resource_attr_iter_init(&it, seg, 1, r);
+	while ((rc = og_otlp_attr_iter_next(&it, &a)) > 0) {
+		/* attribute keys are unique (common.proto); should a client repeat
+		 * one, the last wins, as protobuf maps do */
+		if (a.key.len == sizeof(key) - 1 &&
+		    memcmp(seg->data + a.key.off, key, sizeof(key) - 1) == 0) {
+			found = a.type == OG_OTLP_VAL_STRING;
+			*out = a.v.r;
+		}
+	}
+	if (rc < 0) {
+		*err_off = it.pos < it.end ? it.pos : it.outer_pos;
+		return rc;
+	}
+	return found;
+}
+
+/*
+ * One line per span, read through the views exactly as the rules stage will
+ * read them (never through nanopb): trace id, span id, parent span id, kind,
+ * start, duration, status code, attribute count, the resource's
+ * service.name, and the span name. The body has passed og_otlp_scan().
+ *
+ * @return 0, or 2 when a view fails (reported with its byte offset) or
+ *   standard output cannot be written.
+ */
+static int
+print_spans(const char *name, const uint8_t *body, size_t len, const struct og_otlp_resource *res)
+{
+	struct og_seg seg = { body, (uint32_t)len };
+	struct og_otlp_range svc = { 0, 0 };
+	uint32_t svc_res = UINT32_MAX;
+	int svc_found = 0, rc;
+	struct og_otlp_span_iter it;
+	struct og_otlp_span_view v;
+
+	og_otlp_span_iter_init(&it, &seg, 1, NULL, 0);
+	for (;;) {
+		struct og_otlp_attr_iter ai;
+		struct og_otlp_attr a;
+		uint32_t n_attrs = 0;
+		uint64_t off = 0;
+
+		memset(&v, 0, sizeof(v));
+		rc = og_otlp_span_iter_next(&it, &v);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			report_view_error(name, "span", rc, v.span.len ? v.span.off : it.pos);
+			return 2;
+		}
+		if (v.resource != svc_res) {
+			svc_res = v.resource;
+			svc_found = service_name(&seg, &res[v.resource], &svc, &off);
+			if (svc_found < 0) {
+				report_view_error(name, "resource attribute", svc_found, off);
+				return 2;
+			}
+		}
+		og_otlp_span_attr_iter_init(&ai, &seg, 1, &v);
+		while ((rc = og_otlp_attr_iter_next(&ai, &a)) > 0)
+			n_attrs++;
+		if (rc < 0) {
+			report_view_error(name, "span attribute", rc, ai.pos);
+			return 2;
+		}
+
+		put_id(v.trace_id, v.trace_id_len, sizeof(v.trace_id));
+		putchar(' ');
+		put_id(v.span_id, v.span_id_len, sizeof(v.span_id));
+		putchar(' ');
+		put_id(v.parent_span_id, v.parent_span_id_len, sizeof(v.parent_span_id));
+		putchar(' ');
+		put_enum(kind_names, OG_ARRAY_SIZE(kind_names), v.kind);
+		putchar(' ');
+		put_time(v.start_time_unix_nano);
+		putchar(' ');
+		put_duration(v.start_time_unix_nano, v.end_time_unix_nano);
+		putchar(' ');
+		put_enum(status_names, OG_ARRAY_SIZE(status_names), v.status_code);
+		printf(" %u ", n_attrs);
+		if (svc_found)
+			put_quoted(body + svc.off, svc.len);
+		else
+			putchar('-');
+		putchar(' ');
+		put_quoted(body + v.name.off, v.name.len);
+		putchar('\n');
+	}
+	return ferror(stdout) ? 2 : 0;
+}
+
 /* Handle one body; returns its exit status (0, 1, 2). */
 static int
 one_body(const struct opts *o, const char *name, const uint8_t *wire, size_t wire_len,
@@ -258,6 +468,12 @@ one_body(const struct opts *o, const char *name, const uint8_t *wire, size_t wir
 	}
 	if (sig < 0)
 		sig = detect_signal(body, len, name, res);
+	if (o->out == OUT_SPANS && sig != OG_OTLP_TRACES) {
+		fprintf(stderr, "otlpcat: %s: --spans needs a traces body, this is a %s body\n",
+			name, og_otlp_signal_name(sig));
+		og_wbuf_free(&pb);
+		return 2;
+	}
 
 	rc = scan_as(sig, body, len, &sc, res);
 	if (rc != OG_OK) {
@@ -280,6 +496,10 @@ one_body(const struct opts *o, const char *name, const uint8_t *wire, size_t wir
 	switch (o->out) {
 	case OUT_SUMMARY:
 		print_summary(name, sig, enc, wire_len, len, &sc);
+		break;
+	case OUT_SPANS:
+		if (print_spans(name, body, len, res) != 0)
+			status = 2;
 		break;
 	case OUT_PROTO:
 		if (fwrite(body, 1, len, stdout) != len)
@@ -315,6 +535,7 @@ main(int argc, char **argv)
 		{ "summary", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "proto", no_argument, NULL, 'P' },
+		{ "spans", no_argument, NULL, 'T' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -364,6 +585,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			o.out = OUT_PROTO;
+			break;
+		case 'T':
+			o.out = OUT_SPANS;
 			break;
 		case 'm':
 			errno = 0;
