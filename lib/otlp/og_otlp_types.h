@@ -59,7 +59,7 @@ struct og_otlp_range {
  * One top-level entry of a request: a ResourceSpans, ResourceMetrics or
  * ResourceLogs. @c hdr is the whole field (tag and length prefix included),
  * @c body its value. Forwarding the @c hdr ranges of several requests one
- * after another gives a valid Export*ServiceRequest (DESIGN.md §2).
+ * after another gives a valid Export*ServiceRequest (docs/design.md §2).
  */
 struct og_otlp_resource {
 	struct og_otlp_range hdr;

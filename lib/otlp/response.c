@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Encoders of what the client is told (DESIGN.md §3, §4): the
+ * Encoders of what the client is told (docs/design.md §3, §4): the
  * Export*ServiceResponse of a successful request, with partial_success only
  * when items were rejected (OTLP spec, "Partial Success"), and the
  * google.rpc.Status body of an error answer (OTLP spec, "Failures").

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Backends: the registry of driver types, creation from a URI, batch
- * completion (where accepted items end their road, DESIGN.md §3) and the
+ * completion (where accepted items end their road, docs/design.md §3) and the
  * visitor drivers use to read a batch's body bytes.
  */
 #include <errno.h>
@@ -115,7 +115,7 @@ og_batch_complete(struct og_batch *b, enum og_batch_outcome o, uint64_t rejected
 	uint64_t rej = o == OG_BATCH_OK ? OG_MIN(rejected_items, b->items) : b->items;
 	uint64_t now_us = pipe_batcher_now(b->owner);
 
-	/* the end of these items' road for this backend (DESIGN.md §3) */
+	/* the end of these items' road for this backend (docs/design.md §3) */
 	pipe_acct_begin(st);
 	pipe_add(st, &st->be[OG_PIPE_BE_ITEMS_EXPORTED][be->idx][sig], b->items - rej);
 	pipe_add(st, &st->be[OG_PIPE_BE_ITEMS_BACKEND_REJECTED][be->idx][sig], rej);

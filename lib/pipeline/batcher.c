@@ -2,7 +2,7 @@
 /*
  * The batcher: one per batching lcore. Records arrive on an SP/SC ring; each
  * is added to the open batch of every backend for its signal (fan-out), and
- * batches are flushed on items, bytes, record count or age (DESIGN.md §1:
+ * batches are flushed on items, bytes, record count or age (docs/design.md §1:
  * "groups records per backend; flushes on spans, bytes or age"). A flushed
  * batch goes to the egress that drives its backend (egress.c), over a FIFO
  * when that egress runs on this lcore and a ring when it runs on another;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Byte-based admission (DESIGN.md §3): memory is reserved before a request
+ * Byte-based admission (docs/design.md §3): memory is reserved before a request
  * is accepted. Shared by every receiving lcore, so lock-free: a CAS loop on
  * the used count and a flag for the water-mark hysteresis.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The egress: the one place that drives backends (DESIGN.md §1, "egress
+ * The egress: the one place that drives backends (docs/design.md §1, "egress
  * lcore"). A backend is driven by one egress, on one lcore, whose TCP stack
  * holds its connections; only this file calls a driver's submit() and
  * poll(). Batchers hand it their flushed batches over feeds, one per

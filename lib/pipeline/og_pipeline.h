@@ -11,7 +11,7 @@
  * (og_egress), the only caller of a driver's submit and poll; a backend
  * completes each batch with og_batch_complete(), which frees a record once
  * every backend it was fanned out to is done with it. Every item is accounted for
- * (DESIGN.md §3, docs/pipeline.md).
+ * (docs/design.md §3, docs/pipeline.md).
  */
 #ifndef OG_PIPELINE_H
 #define OG_PIPELINE_H
@@ -273,7 +273,7 @@ const struct og_pipe_stats *og_pipeline_stats(unsigned int lcore);
 /**
  * Sum every lcore's counters into @p out (control thread). Each lcore's slot
  * is copied between accounting sections (og_pipe_acct_begin()), so the
- * invariant of DESIGN.md §3 holds in the sum at any moment.
+ * invariant of docs/design.md §3 holds in the sum at any moment.
  */
 void og_pipe_stats_sum(struct og_pipe_stats *out);
 
@@ -333,7 +333,7 @@ uint64_t og_pipe_hist_bytes_bound(unsigned int i);
 uint64_t og_pipe_hist_e2e_bound(unsigned int i);
 
 /**
- * Check DESIGN.md §3 on summed counters: for each of the first
+ * Check docs/design.md §3 on summed counters: for each of the first
  * @p n_backends backends and each signal, received == exported +
  * backend_rejected + rejected + dropped_by_rule + refused + queued.
  *

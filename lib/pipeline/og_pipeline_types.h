@@ -34,7 +34,7 @@ struct og_tcp_stack;
 #define OG_MAX_BACKEND_TYPES 16
 
 /**
- * Byte-based admission shared by every receiving lcore (DESIGN.md §3:
+ * Byte-based admission shared by every receiving lcore (docs/design.md §3:
  * memory is reserved before a request is accepted, never allocated and then
  * checked). Above @c high the budget stops accepting until usage falls to
  * @c low (hysteresis, so clients see a steady 503 rather than flapping).
@@ -54,7 +54,7 @@ struct og_budget {
  * mempool (og_rec_pool_create()); owns its body and, when the inline array
  * is too small, a piece array. Pieces are ranges of the body by absolute
  * offset (or small literals): concatenated they are resource entries of an
- * Export*ServiceRequest (DESIGN.md §2), so batches need no re-encoding.
+ * Export*ServiceRequest (docs/design.md §2), so batches need no re-encoding.
  */
 struct og_rec {
 	enum og_otlp_signal sig;

@@ -64,7 +64,7 @@ og_rec_pieces_reserve(struct og_rec *r, uint32_t n)
 
 	if (n <= r->pieces_cap)
 		return 0;
-	/* reserve first, then allocate (DESIGN.md §3) */
+	/* reserve first, then allocate (docs/design.md §3) */
 	if (r->budget != NULL && !og_budget_reserve(r->budget, sz))
 		goto fail;
 	p = rte_malloc("og_rec_pieces", sz, 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Accounting (DESIGN.md §3): per-lcore counters generated from
+ * Accounting (docs/design.md §3): per-lcore counters generated from
  * pipeline_counters.def, their names, summing, the no-silent-loss
  * invariant, and lib/pipeline's metrics in the registry.
  */
@@ -253,7 +253,7 @@ og_pipe_check_invariant(const struct og_pipe_stats *s, unsigned int n_backends, 
  * --- metrics, registered by lib/pipeline itself ---
  *
  * One sum of the per-lcore counters per scrape: every pipeline metric of a
- * scrape comes from the same snapshot, so the invariant of DESIGN.md §3
+ * scrape comes from the same snapshot, so the invariant of docs/design.md §3
  * holds between them (a sum per metric would mix moments).
  */
 

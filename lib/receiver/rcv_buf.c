@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Decode buffers: where gzip bodies are inflated and JSON bodies transcoded
- * (DESIGN.md §2: the one copy compressed input costs). A buffer comes from
+ * (docs/design.md §2: the one copy compressed input costs). A buffer comes from
  * the receiver's pool when it fits, from the DPDK heap otherwise (counted);
  * once filled it is referenced by a chain of mbufs with the buffer attached
  * as external memory, so records, batches and egress treat it like any
@@ -222,7 +222,7 @@ rcv_buf_copy(struct og_rcv *r, struct rte_mempool *mp, const void *data, uint64_
 	n = (uint32_t)((len + room - 1) / room);
 	cost = (uint64_t)n * rcv_pool_cost(mp);
 	/*
-	 * Settle the reservation before taking the mbufs (DESIGN.md §3):
+	 * Settle the reservation before taking the mbufs (docs/design.md §3):
 	 * usually it shrinks (a 1 MiB buffer for a few mbufs); from a scratch
 	 * buffer, which holds no reservation, it grows.
 	 */

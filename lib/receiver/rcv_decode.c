@@ -4,12 +4,12 @@
  * (OTLP/JSON to protobuf), scan and validate (lib/otlp), build the record's
  * pieces (each resource entry as received, or rebuilt without its rejected
  * items) and hand the record to the batcher. Uncompressed protobuf is never
- * copied: the record references the received segments (DESIGN.md §2).
+ * copied: the record references the received segments (docs/design.md §2).
  *
  * Memory: the connection reserved budget for the segments it holds; every
  * decode buffer is reserved before it is filled, and what is no longer
  * needed is given back at once. The record leaves with the reservation of
- * exactly what it holds (DESIGN.md §3: reserve, never allocate-then-check).
+ * exactly what it holds (docs/design.md §3: reserve, never allocate-then-check).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -72,7 +72,7 @@ rcv_req_admit(struct og_rcv *r, struct rcv_req *q, bool known, uint64_t len, str
 		return -ENOTSUP;
 	}
 	/*
-	 * Admission (DESIGN.md §3): memory for the body is reserved before the
+	 * Admission (docs/design.md §3): memory for the body is reserved before the
 	 * body is read. A length we know is reserved whole, with room for the
 	 * mbufs around it (a 2 KiB buffer per ~1.4 KB segment); a body of
 	 * unknown length reserves as it arrives.

@@ -21,7 +21,7 @@ otlp_check.py's.
           otlpgate_items_backend_rejected_total{backend} = items it
           answered 4xx for plus those partial rejections;
       and for otlpgate: received - refused = what the ledger says was
-      accepted, rejected = the ledger's, queued = 0, and DESIGN.md
+      accepted, rejected = the ledger's, queued = 0, and docs/design.md
       section 3's invariant per signal and backend.
   egress_check.py watch URL STOPFILE
       Scrape every 0.25 s until STOPFILE exists, checking the invariant

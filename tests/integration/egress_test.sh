@@ -7,7 +7,7 @@
 # the clients (the OpenTelemetry JS SDK's exporters through
 # tests/clients/send.mjs, and curl) and otlp_sink.py, an OTLP/HTTP backend
 # whose behaviour the test switches through its control port. For every
-# scenario: egress_check.py watch asserts DESIGN.md section 3's invariant
+# scenario: egress_check.py watch asserts docs/design.md section 3's invariant
 # (received = exported + backend_rejected + rejected + dropped_by_rule +
 # refused + queued, per signal and backend) at every scrape, and at the end
 # egress_check.py verify checks that every item a client was answered 200

@@ -11,7 +11,7 @@
 #  - every request is answered 200 (otlpgen: errors=0, lost=0);
 #  - the sink counted requests x spans items (it scans every batch);
 #  - otlpgate's /metrics: items_received_total and items_exported_total of
-#    traces both equal requests x spans (DESIGN.md section 3);
+#    traces both equal requests x spans (docs/design.md section 3);
 #  - otlpgate_stage_cycles_total counted cycles in every stage, and with
 #    roles, on the lcores of the role (batching only on the batch lcore);
 #  - both processes exit 0 (otlpgen when done, otlpgate on SIGTERM);

@@ -13,7 +13,7 @@
       ResourceMetrics / ResourceLogs entry of each sample body appears
       byte-identical exactly as many times as it was sent, and that the
       counters agree: received = ledger, rejected = ledger, queued = 0,
-      exported = items in the files, and DESIGN.md section 3's
+      exported = items in the files, and docs/design.md section 3's
       received = exported + backend_rejected + rejected + dropped_by_rule
       + refused + queued per signal and backend.
   otlp_check.py invariant URL
@@ -208,7 +208,7 @@ def backends(m):
 
 
 def invariant(m):
-    """DESIGN.md section 3, per signal and backend. Returns
+    """docs/design.md section 3, per signal and backend. Returns
     {signal: (received, rejected, refused, {backend: (exported, queued)})}."""
     res = {}
     bes = backends(m)

@@ -11,7 +11,7 @@
 #  b. curl sends the recorded sample bodies (.pb and .pb.gz);
 #  c. otlp_check.py reads the file backend's output: every item of every run
 #     exactly once, every sample's Resource* entries byte-identical, and the
-#     /metrics counters agree (DESIGN.md section 3's invariant);
+#     /metrics counters agree (docs/design.md section 3's invariant);
 #  d. curl covers every status code and its google.rpc.Status body, and
 #     keep-alive with pipelining;
 #  e. the SDK sends again with 2% loss in both directions (nftables);

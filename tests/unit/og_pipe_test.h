@@ -233,7 +233,7 @@ pt_with_bad_ids(const uint8_t *src, size_t len, uint64_t *n_bad)
 	return buf;
 }
 
-/* The accounting invariant over every lcore (DESIGN.md §3). */
+/* The accounting invariant over every lcore (docs/design.md §3). */
 static inline void
 pt_check_invariant(unsigned int n_backends)
 {

@@ -944,7 +944,7 @@ static CU_TestInfo ohttp_tests[] = {
 	{ "503 with Retry-After: retried no sooner, same bytes", test_retry_after },
 	{ "400 is permanent: dropped, counted, not retried", test_permanent },
 	{ "close, RST and stall (timeout) are retried until 200", test_close_rst_stall },
-	{ "max_inflight: busy answers keep batches in the batcher", test_backpressure },
+	{ "max_inflight: busy answers keep batches in the egress", test_backpressure },
 	{ "a batch larger than a build step: one request, built over polls",
 	  test_deliver_in_steps },
 	{ "sndbuf bounds what a connection hands TCP", test_sndbuf },

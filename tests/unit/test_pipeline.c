@@ -2,7 +2,7 @@
 /*
  * lib/pipeline: budget, records, the batch visitor, and the batcher driving
  * a scriptable in-test backend (busy answers, held completions, refusals),
- * with the accounting invariant of DESIGN.md §3 checked after every step.
+ * with the accounting invariant of docs/design.md §3 checked after every step.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -7,7 +7,7 @@
  * whether the connection stays open), what the backend got (byte for byte),
  * the counters, and at its end that nothing leaked: every mempool back to
  * its starting use, the budget at 0, no record in flight, and the
- * accounting invariant of DESIGN.md §3.
+ * accounting invariant of docs/design.md §3.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -554,7 +554,7 @@ test_samples(void)
 	end_checks();
 }
 
-/* Uncompressed protobuf costs no copy (DESIGN.md §2). */
+/* Uncompressed protobuf costs no copy (docs/design.md §2). */
 static void
 test_zero_copy(void)
 {

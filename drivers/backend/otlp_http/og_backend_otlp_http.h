@@ -9,7 +9,7 @@
  * as application/x-protobuf over HTTP/1.1 on lib/tcp client connections of
  * the lcore that polls the backend (og_backend_attach()). The body is our
  * framing plus indirect mbufs pointing into the received data: span bytes
- * are never copied with compression=none (DESIGN.md §2). 2xx completes the
+ * are never copied with compression=none (docs/design.md §2). 2xx completes the
  * batch (partial_success counted), 429/502/503/504, timeouts and lost
  * connections are retried forever with exponential backoff and full jitter
  * (Retry-After honoured), other statuses drop the batch (counted, logged).

@@ -12,7 +12,7 @@
  * a failed one). A request is a head mbuf (the HTTP request head) followed
  * by the body: framing we write into direct mbufs and indirect mbufs
  * attached to the records' received segments, so span bytes are referenced,
- * never copied (DESIGN.md §2). The chain goes to og_tcp_send() in parts that
+ * never copied (docs/design.md §2). The chain goes to og_tcp_send() in parts that
  * fit the send space; TCP keeps its own references until acknowledged, so a
  * batch completed early (an answer before the whole body went out) frees
  * nothing TCP still needs.
@@ -22,7 +22,7 @@
  * retryable, honouring Retry-After (RFC 9110 10.2.3); other statuses are
  * permanent: the batch is dropped, counted and logged. Timeouts and lost
  * connections are retried too. Accepted data is retried forever: only a
- * permanent status loses it (DESIGN.md §3).
+ * permanent status loses it (docs/design.md §3).
  */
 #include <errno.h>
 #include <string.h>
@@ -106,7 +106,7 @@ oh_submit(struct og_backend *be, struct og_batch *b)
 	struct ohttp *o = be->priv;
 
 	oh_breaker_tick(o);
-	/* busy answers keep the batch in the batcher: accepted data waits */
+	/* busy answers keep the batch in the egress: accepted data waits */
 	if (!o->attached || o->breaker == OG_OHTTP_BREAKER_OPEN ||
 	    (o->breaker == OG_OHTTP_BREAKER_HALF_OPEN && o->probe_out) ||
 	    o->n_taken >= o->max_inflight)
