@@ -29,17 +29,8 @@ static const struct og_metric_def ctr_defs[] = {
 #undef OG_NET_CTR
 };
 
-const char *
-og_net_drop_name(unsigned int reason)
-{
-	return reason < OG_NET_DROP_MAX ? drop_names[reason] : NULL;
-}
-
-const char *
-og_net_drop_help(unsigned int reason)
-{
-	return reason < OG_NET_DROP_MAX ? drop_helps[reason] : NULL;
-}
+OG_NAME_LOOKUP(og_net_drop_name, unsigned int, drop_names, NULL)
+OG_NAME_LOOKUP(og_net_drop_help, unsigned int, drop_helps, NULL)
 
 const char *
 og_net_ctr_name(unsigned int ctr)

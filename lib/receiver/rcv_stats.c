@@ -32,17 +32,8 @@ og_rcv_status_code(unsigned int s)
 	return s < RTE_DIM(status_codes) ? status_codes[s] : 0;
 }
 
-const char *
-og_rcv_enc_name(unsigned int e)
-{
-	return e < OG_RCV_ENC_N ? enc_names[e] : NULL;
-}
-
-const char *
-og_rcv_comp_name(unsigned int c)
-{
-	return c < OG_RCV_COMP_N ? comp_names[c] : NULL;
-}
+OG_NAME_LOOKUP(og_rcv_enc_name, unsigned int, enc_names, NULL)
+OG_NAME_LOOKUP(og_rcv_comp_name, unsigned int, comp_names, NULL)
 
 const char *
 og_rcv_sig_name(unsigned int s)

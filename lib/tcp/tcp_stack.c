@@ -38,23 +38,9 @@ static const char *const drop_names[] = {
 #undef OG_TCP_DROP
 };
 
-const char *
-og_tcp_state_name(enum og_tcp_state s)
-{
-	return (unsigned int)s < OG_TCP_STATE_MAX ? state_names[s] : NULL;
-}
-
-const char *
-og_tcp_cnt_name(enum og_tcp_cnt c)
-{
-	return (unsigned int)c < OG_TCP_CNT_MAX ? cnt_names[c] : NULL;
-}
-
-const char *
-og_tcp_drop_name(enum og_tcp_drop d)
-{
-	return (unsigned int)d < OG_TCP_DROP_MAX ? drop_names[d] : NULL;
-}
+OG_NAME_LOOKUP(og_tcp_state_name, enum og_tcp_state, state_names, NULL)
+OG_NAME_LOOKUP(og_tcp_cnt_name, enum og_tcp_cnt, cnt_names, NULL)
+OG_NAME_LOOKUP(og_tcp_drop_name, enum og_tcp_drop, drop_names, NULL)
 
 void
 og_tcp_conf_init(struct og_tcp_conf *conf)
