@@ -402,7 +402,8 @@ partial_decode(const uint8_t *p, const uint8_t *end, struct og_otlp_partial_succ
 int
 og_otlp_response_decode(const uint8_t *body, size_t len, struct og_otlp_partial_success *ps)
 {
-	const uint8_t *p = body, *end = body + len;
+	/* an empty answer may come as (NULL, 0): no arithmetic on NULL */
+	const uint8_t *p = body, *end = len != 0 ? body + len : body;
 	int rc = OG_OK;
 
 	memset(ps, 0, sizeof(*ps));
@@ -429,7 +430,8 @@ int
 og_otlp_status_decode(const uint8_t *body, size_t len, int32_t *code, const uint8_t **msg,
 		      size_t *msg_len)
 {
-	const uint8_t *p = body, *end = body + len;
+	/* an empty answer may come as (NULL, 0): no arithmetic on NULL */
+	const uint8_t *p = body, *end = len != 0 ? body + len : body;
 	int32_t c = 0;
 
 	*msg = NULL;
