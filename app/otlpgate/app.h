@@ -55,7 +55,10 @@ struct app_opts {
 	uint32_t batch_timeout_ms;
 	uint32_t retry_after_s;
 	uint32_t drain_timeout_s;
-	uint32_t idle_sleep_us; /**< 0: poll without pause (production) */
+	uint32_t header_timeout_s;    /**< --header-timeout */
+	uint32_t body_min_rate;	      /**< --body-min-rate, bytes/s; 0: none */
+	uint32_t keepalive_timeout_s; /**< --keepalive-timeout */
+	uint32_t idle_sleep_us;	      /**< 0: poll without pause (production) */
 	/** lcore roles (APP_ROLE_* bits by lcore id); roles_given: any option set */
 	uint8_t roles[RTE_MAX_LCORE];
 	bool roles_given;

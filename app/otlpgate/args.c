@@ -37,6 +37,9 @@ enum {
 	OPT_RX_LCORES,
 	OPT_BATCH_LCORES,
 	OPT_TX_LCORES,
+	OPT_HEADER_TIMEOUT,
+	OPT_BODY_MIN_RATE,
+	OPT_KEEPALIVE_TIMEOUT,
 	OPT_FAULT_RX_DROP,
 	OPT_FAULT_RX_DUP,
 	OPT_FAULT_RX_REORDER,
@@ -68,6 +71,9 @@ static const struct option long_opts[] = {
 	{ "rx-lcores", required_argument, NULL, OPT_RX_LCORES },
 	{ "batch-lcores", required_argument, NULL, OPT_BATCH_LCORES },
 	{ "tx-lcores", required_argument, NULL, OPT_TX_LCORES },
+	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+	{ "body-min-rate", required_argument, NULL, OPT_BODY_MIN_RATE },
+	{ "keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT },
 #ifdef OG_FAULT_INJECTION
 	{ "fault-rx-drop", required_argument, NULL, OPT_FAULT_RX_DROP },
 	{ "fault-rx-dup", required_argument, NULL, OPT_FAULT_RX_DUP },
@@ -163,6 +169,15 @@ app_usage(const char *prog)
 	       "  --retry-after S             Retry-After of 503 answers (default 1)\n"
 	       "  --drain-timeout S           on SIGTERM, time to deliver what is queued\n"
 	       "                              (default 10)\n"
+	       "  --header-timeout S          a request head must be complete S seconds\n"
+	       "                              after its first byte (a new connection's,\n"
+	       "                              after the accept): else 408, or a silent\n"
+	       "                              close before a request line (default 10)\n"
+	       "  --body-min-rate BYTES       a request body must arrive at BYTES per second\n"
+	       "                              at least, over each 10 s: else 408 (default\n"
+	       "                              1024; 0: no minimum)\n"
+	       "  --keepalive-timeout S       close an idle keep-alive connection after S\n"
+	       "                              seconds; 5 under pressure (default 60)\n"
 	       "SIZE takes a K, M or G suffix (powers of 1024).\n"
 	       "\n"
 #ifdef OG_FAULT_INJECTION
@@ -340,6 +355,9 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 	o->batch_timeout_ms = 200;
 	o->retry_after_s = 1;
 	o->drain_timeout_s = 10;
+	o->header_timeout_s = 10;
+	o->body_min_rate = 1024;
+	o->keepalive_timeout_s = 60;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
@@ -455,6 +473,19 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 			o->roles_given = true;
 			break;
 		}
+		case OPT_HEADER_TIMEOUT:
+			if (!parse_u32(optarg, 1, 3600, &o->header_timeout_s))
+				return fail(name, "expected seconds 1..3600, got", optarg);
+			break;
+		case OPT_BODY_MIN_RATE:
+			if (!parse_u32(optarg, 0, 1u << 30, &o->body_min_rate))
+				return fail(name, "expected bytes per second 0..1073741824, got",
+					    optarg);
+			break;
+		case OPT_KEEPALIVE_TIMEOUT:
+			if (!parse_u32(optarg, 1, 3600, &o->keepalive_timeout_s))
+				return fail(name, "expected seconds 1..3600, got", optarg);
+			break;
 		case OPT_DRAIN_TIMEOUT:
 			if (!parse_u32(optarg, 0, 3600, &o->drain_timeout_s))
 				return fail(name, "expected seconds 0..3600, got", optarg);

@@ -94,6 +94,9 @@ app_ingest_init(const struct app_opts *o, uint64_t pool_bytes)
 		return -ENOMEM;
 	}
 	APP_LOG(INFO, "memory budget %" PRIu64 " MiB, %u backend(s)", mem >> 20, n_backends);
+	APP_LOG(INFO,
+		"deadlines: request head %us, body at least %u bytes/s (0: none), keep-alive %us",
+		o->header_timeout_s, o->body_min_rate, o->keepalive_timeout_s);
 	return 0;
 }
 
@@ -184,6 +187,9 @@ setup_rx(struct app_lcore *lc, struct app_lcore *blc, struct app_lcore **tx,
 	rc.max_conns = o->max_conns;
 	rc.max_body = o->max_body;
 	rc.retry_after_s = o->retry_after_s;
+	rc.header_timeout_ms = o->header_timeout_s * 1000;
+	rc.body_min_rate = o->body_min_rate != 0 ? o->body_min_rate : OG_RCV_NO_MIN_RATE;
+	rc.keepalive_ms = o->keepalive_timeout_s * 1000;
 	lc->rcv = og_rcv_create(&rc);
 	if (lc->rcv == NULL)
 		return -ENOMEM;

@@ -94,6 +94,18 @@ og_http_parser_error(const struct og_http_parser *p)
 	return (enum og_http_err)p->err;
 }
 
+/**
+ * Whether the message in progress has its request line parsed: its method
+ * and path may be read with og_http_req_get() (and the header fields parsed
+ * so far) before the head is complete, e.g. to answer a request whose head
+ * never completes (408) in its encoding.
+ */
+static inline bool
+og_http_req_line_seen(const struct og_http_parser *p)
+{
+	return p->in_head != 0 && p->err == OG_HTTP_ERR_NONE;
+}
+
 /** The request whose HEAD was reported; valid until the next call after END. */
 static inline const struct og_http_msg *
 og_http_req_get(const struct og_http_parser *p)

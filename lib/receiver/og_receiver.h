@@ -63,6 +63,10 @@ int og_rcv_status_code(unsigned int s);
 const char *og_rcv_enc_name(unsigned int e);
 /** Label of a compression (enum og_rcv_comp: "identity", "gzip", "other"); NULL out of range. */
 const char *og_rcv_comp_name(unsigned int c);
+/** Label of a missed deadline (enum og_rcv_timeout, "header_answered", ...); NULL out of range. */
+const char *og_rcv_timeout_name(unsigned int t);
+/** Label of an eviction kind (enum og_rcv_evict: "idle", "head"); NULL out of range. */
+const char *og_rcv_evict_name(unsigned int k);
 /** Label of a signal slot ("traces", ..., "none" for other paths). */
 const char *og_rcv_sig_name(unsigned int s);
 /** Upper bound in µs of latency bucket @p i (UINT64_MAX: +Inf). */

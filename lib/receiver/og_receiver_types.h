@@ -45,7 +45,30 @@ struct og_rcv_conf {
 	 * most this long, until the client closes (RFC 9112 9.6); default 2000.
 	 */
 	uint32_t linger_ms;
+	/**
+	 * A request head must be complete within this long of its first byte;
+	 * a new connection's first head, of the accept (docs/receiver.md,
+	 * "Hostile clients"); default 10000.
+	 */
+	uint32_t header_timeout_ms;
+	/**
+	 * A request body must arrive at this many bytes per second at least,
+	 * averaged over each body_rate_window_ms; default 1024,
+	 * OG_RCV_NO_MIN_RATE: no minimum.
+	 */
+	uint32_t body_min_rate;
+	uint32_t body_rate_window_ms; /**< default 10000 */
+	/** An idle keep-alive connection is closed after this long; default 60000. */
+	uint32_t keepalive_ms;
+	/**
+	 * The same under pressure (connections above 3/4 of max_conns, or an
+	 * eviction in the last 10 s); default 5000, at most keepalive_ms.
+	 */
+	uint32_t keepalive_busy_ms;
 };
+
+/** og_rcv_conf.body_min_rate: no minimum rate for request bodies. */
+#define OG_RCV_NO_MIN_RATE UINT32_MAX
 
 /** Receiver counters (receiver_counters.def). */
 enum og_rcv_ctr {
@@ -59,6 +82,20 @@ enum og_rcv_status {
 #define OG_RCV_STATUS(e, code) OG_RCV_ST_##e,
 #include "receiver_counters.def"
 	OG_RCV_ST_MAX,
+};
+
+/** Deadlines missed (receiver_closures.def). */
+enum og_rcv_timeout {
+#define OG_RCV_TIMEOUT(e, name, help) OG_RCV_TIMEOUT_##e,
+#include "receiver_closures.def"
+	OG_RCV_TIMEOUT_MAX,
+};
+
+/** Connections evicted for new ones, by what they were doing (receiver_closures.def). */
+enum og_rcv_evict {
+#define OG_RCV_EVICT(e, name, help) OG_RCV_EVICT_##e,
+#include "receiver_closures.def"
+	OG_RCV_EVICT_MAX,
 };
 
 /** The signal label of a request: its path; NONE for any other path. */
@@ -94,6 +131,8 @@ struct og_rcv_stats {
 	uint64_t http_errors[OG_HTTP_ERR_MAX];			   /**< by parse error */
 	uint64_t decode_errors[OG_OTLP_ERR_MAX];		   /**< 400s by reason */
 	uint64_t rejected[OG_OTLP_SIGNAL_MAX][OG_OTLP_REJECT_MAX]; /**< items by reason */
+	uint64_t timeouts[OG_RCV_TIMEOUT_MAX];			   /**< by deadline */
+	uint64_t evictions[OG_RCV_EVICT_MAX];			   /**< by kind */
 	uint64_t lat_bucket[OG_RCV_LAT_N];			   /**< not cumulative; +Inf last */
 	uint64_t lat_sum_us;
 	uint64_t lat_count;

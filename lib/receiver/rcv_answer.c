@@ -17,8 +17,10 @@
  * HTTP mapping; the inverse here is what OTLP/HTTP clients see beside the
  * status: 404 NOT_FOUND (no such path); 405, 501 and 505 UNIMPLEMENTED (no
  * such method, transfer coding or HTTP version); 429 and 503 UNAVAILABLE
- * (retryable, OTLP spec "Retryable Response Codes"); every other 4xx is
- * INVALID_ARGUMENT (the request is wrong and must not be retried as it is).
+ * (retryable, OTLP spec "Retryable Response Codes"); 408 DEADLINE_EXCEEDED
+ * (the client was too slow, docs/receiver.md "Hostile clients"); every other
+ * 4xx is INVALID_ARGUMENT (the request is wrong and must not be retried as
+ * it is).
  */
 enum og_otlp_rpc_code
 rcv_status_code(int status)
@@ -32,6 +34,8 @@ rcv_status_code(int status)
 	case 501:
 	case 505:
 		return OG_OTLP_RPC_UNIMPLEMENTED;
+	case 408:
+		return OG_OTLP_RPC_DEADLINE_EXCEEDED;
 	case 429:
 	case 503:
 		return OG_OTLP_RPC_UNAVAILABLE;

@@ -19,6 +19,16 @@
  * client's FIN or conf.linger_ms. Closing at once would answer the rest of a
  * refused body, already on its way, with resets, and a reset can erase the
  * 503 in the client's receive buffer before its HTTP parser read it.
+ *
+ * Deadlines (docs/receiver.md, "Hostile clients"): every connection that is
+ * not closing is on one of four lists of og_rcv, by what it waits for: a
+ * request head (HEAD), the rest of a body (BODY), the next request (IDLE)
+ * or the client's FIN (LINGER). Each list's connections share one duration
+ * and join at its tail, so each list is ordered by deadline and
+ * og_rcv_tick() looks only at the heads: no timer per connection, no
+ * syscall, no allocation, O(1) per event. HAProxy's "timeout http-request"
+ * and "timeout http-keep-alive", nginx's client_header_timeout and
+ * client_body_timeout are the models.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,8 +49,55 @@ RTE_LOG_REGISTER(og_rcv_logtype, otlpgate.receiver, INFO);
 #define DISCARD_MAX 65536
 /* Stop releasing the receive window while this many response bytes wait. */
 #define OUT_HIGH 65536
+/*
+ * At most this many connections expire per list and tick: a loop iteration
+ * stays short when thousands miss a deadline together (a slowloris crowd
+ * opened in one burst); the rest go in the next iterations, microseconds
+ * later.
+ */
+#define EXPIRE_BURST 256
+/* After an eviction the shorter keep-alive timeout holds this long. */
+#define PRESSURE_HOLD_US 10000000ull
+/*
+ * rcv_evict() skips at most this many connections of a list that still have
+ * an answer queued (their client does not read): the search stays O(1).
+ */
+#define EVICT_SCAN 8
 
 static const char *const sig_path[OG_OTLP_SIGNAL_MAX] = { "/v1/traces", "/v1/metrics", "/v1/logs" };
+
+/* ---- deadline lists ---------------------------------------------------- */
+
+/* Take @p k off its deadline list. */
+static void
+dl_off(struct rcv_conn *k)
+{
+	if (k->dl != RCV_DL_NONE) {
+		TAILQ_REMOVE(&k->rcv->dl[k->dl], k, dl_link);
+		k->dl = RCV_DL_NONE;
+	}
+}
+
+/* Put @p k at the tail of list @p dl, its time starting now. */
+static void
+dl_set(struct rcv_conn *k, enum rcv_dl dl)
+{
+	struct og_rcv *r = k->rcv;
+
+	dl_off(k);
+	k->dl = (uint8_t)dl;
+	k->dl_since_us = r->now_us;
+	TAILQ_INSERT_TAIL(&r->dl[dl], k, dl_link);
+}
+
+/* Answered with Connection: close: off every deadline, input ignored. */
+static void
+set_closing(struct rcv_conn *k)
+{
+	dl_off(k);
+	k->state = RCV_CLOSING;
+	k->close_after = true;
+}
 
 /* ---- answers on the wire (HTTP/1.1) ---------------------------------- */
 
@@ -172,26 +229,22 @@ respond(struct rcv_conn *k, const struct rcv_answer *a, bool close)
 	m = rte_pktmbuf_alloc(r->conf.resp_pool);
 	if (m == NULL) {
 		rcv_count(r, OG_RCV_CTR_RESP_NO_MBUF, 1);
-		k->state = RCV_CLOSING;
-		k->close_after = true;
+		set_closing(k);
 		return;
 	}
 	og_wbuf_init_fixed(&hw, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
 	if (og_http_resp_head(&hw, &h) != 0 || hw.len + bw.len > hw.cap) {
 		rte_pktmbuf_free(m);
 		rcv_count(r, OG_RCV_CTR_RESP_NO_MBUF, 1);
-		k->state = RCV_CLOSING;
-		k->close_after = true;
+		set_closing(k);
 		return;
 	}
 	memcpy(hw.data + hw.len, body, bw.len);
 	m->data_len = (uint16_t)(hw.len + bw.len);
 	m->pkt_len = m->data_len;
 	out_push(k, m);
-	if (close) {
-		k->state = RCV_CLOSING;
-		k->close_after = true;
-	}
+	if (close)
+		set_closing(k);
 }
 
 /* Count and send an answer. */
@@ -297,6 +350,7 @@ on_body(struct rcv_conn *k, struct rte_mbuf *m, const uint8_t *p, uint32_t len, 
 	struct rcv_answer a;
 
 	rcv_count(k->rcv, OG_RCV_CTR_BYTES_IN, len);
+	k->body_in += len; /* the minimum rate counts refused bodies' bytes too */
 	if (k->state != RCV_BODY || len == 0)
 		return;
 	if (rcv_req_add(k->rcv, &k->req, m, p, len, kept, &a) != 0)
@@ -320,8 +374,10 @@ on_end(struct rcv_conn *k)
 	default:
 		return;
 	}
-	if (k->state != RCV_CLOSING)
+	if (k->state != RCV_CLOSING) {
 		k->state = RCV_IDLE;
+		dl_set(k, RCV_DL_IDLE); /* keep-alive: the next request may take its time */
+	}
 	k->started = false;
 }
 
@@ -356,6 +412,10 @@ feed(struct rcv_conn *k, struct rte_mbuf *m)
 		if (!k->started && off < len) {
 			k->started = true; /* a request's first byte */
 			k->req.t_first_us = k->rcv->now_us;
+			/* its head's deadline runs from now; a new connection's first
+			 * head's from the accept (it is on HEAD already) */
+			if (k->dl == RCV_DL_IDLE)
+				dl_set(k, RCV_DL_HEAD);
 		}
 		rc = og_http_parse(&k->hp, base + off, len - off, &used, &ev);
 		if (rc == OG_AGAIN)
@@ -367,6 +427,11 @@ feed(struct rcv_conn *k, struct rte_mbuf *m)
 		switch (ev.type) {
 		case OG_HTTP_EV_HEAD:
 			on_head(k);
+			if (k->state == RCV_BODY || k->state == RCV_DISCARD) {
+				/* the body's rate is checked from now, window by window */
+				k->body_in = k->body_mark = 0;
+				dl_set(k, RCV_DL_BODY);
+			}
 			break;
 		case OG_HTTP_EV_BODY:
 			on_body(k, m, base + off + ev.off, ev.len, &kept);
@@ -406,17 +471,21 @@ rcv_accepted(void *arg, struct og_tcp_conn *c)
 	};
 	k->out_head = k->out_tail = NULL;
 	k->out_n = k->unreleased = 0;
+	k->body_in = k->body_mark = 0;
 	og_http_parser_reset(&k->hp);
+	/* a connection that never speaks is held to the header deadline too */
+	k->dl = RCV_DL_NONE;
+	dl_set(k, RCV_DL_HEAD);
 	rcv_count(r, OG_RCV_CTR_CONNS_ACCEPTED, 1);
 	rcv_count(r, OG_RCV_CTR_CONNS_OPEN, 1);
 	return k;
 }
 
+/* Off its deadline list (the linger list included), input ignored from now. */
 static void
 linger_end(struct rcv_conn *k)
 {
-	if (k->state == RCV_LINGER)
-		TAILQ_REMOVE(&k->rcv->linger, k, linger_link);
+	dl_off(k);
 	k->state = RCV_CLOSING;
 }
 
@@ -443,8 +512,7 @@ maybe_close(struct rcv_conn *k)
 		return;
 	}
 	k->state = RCV_LINGER;
-	k->linger_until_us = r->now_us + (uint64_t)r->conf.linger_ms * 1000;
-	TAILQ_INSERT_TAIL(&r->linger, k, linger_link);
+	dl_set(k, RCV_DL_LINGER);
 	rcv_count(r, OG_RCV_CTR_LINGERS, 1);
 }
 
@@ -527,12 +595,148 @@ rcv_closed(void *ctx, struct og_tcp_conn *c, int reason)
 	rte_mempool_put(r->conn_pool, k);
 }
 
+/* ---- deadlines and eviction (docs/receiver.md, "Hostile clients") --------- */
+
+/*
+ * Under pressure idle keep-alive connections get the shorter timeout: when
+ * more than 3/4 of the connection contexts are open, or lib/tcp had to evict
+ * one in the last PRESSURE_HOLD_US (its table, which also holds handshakes
+ * and TIME-WAIT, is nearly full).
+ */
+static bool
+under_pressure(const struct og_rcv *r)
+{
+	return r->stats.ctr[OG_RCV_CTR_CONNS_OPEN] * 4 > (uint64_t)r->conf.max_conns * 3 ||
+	       r->now_us < r->pressure_until_us;
+}
+
+/*
+ * A deadline missed with a request to answer: 408 (RFC 9110 15.5.9, "the
+ * server did not receive a complete request message within the time that
+ * it was prepared to wait") with Connection: close, then the lingering
+ * close. Its body, if any, is dropped.
+ */
+static void
+timeout_answer(struct rcv_conn *k, enum og_rcv_timeout why, const char *msg)
+{
+	struct og_rcv *r = k->rcv;
+	struct rcv_answer a;
+
+	r->stats.timeouts[why]++;
+	rcv_req_drop(r, &k->req);
+	rcv_answer_set(&a, 408, msg);
+	answer(k, &a, true);
+	maybe_close(k);
+}
+
+/* A deadline missed with nothing to answer: close (RFC 9112 9.6). */
+static void
+timeout_close(struct rcv_conn *k, enum og_rcv_timeout why)
+{
+	k->rcv->stats.timeouts[why]++;
+	linger_end(k);
+	k->close_after = false;
+	og_tcp_close(k->c);
+}
+
+/* Close the connections whose deadline passed, oldest first. */
+static void
+expire(struct og_rcv *r)
+{
+	const uint64_t now = r->now_us;
+	const uint64_t linger = (uint64_t)r->conf.linger_ms * 1000;
+	const uint64_t head = (uint64_t)r->conf.header_timeout_ms * 1000;
+	const uint64_t win = (uint64_t)r->conf.body_rate_window_ms * 1000;
+	const uint64_t ka =
+		(uint64_t)(under_pressure(r) ? r->conf.keepalive_busy_ms : r->conf.keepalive_ms) *
+		1000;
+	struct rcv_conn *k;
+	unsigned int n;
+
+	/* lingering connections the client did not close: close them now */
+	while ((k = TAILQ_FIRST(&r->dl[RCV_DL_LINGER])) != NULL && k->dl_since_us + linger <= now) {
+		rcv_count(r, OG_RCV_CTR_LINGER_TIMEOUTS, 1);
+		linger_end(k);
+		og_tcp_close(k->c);
+	}
+	/* heads not complete in time: 408 once the request line is in, else close */
+	for (n = 0; n < EXPIRE_BURST && (k = TAILQ_FIRST(&r->dl[RCV_DL_HEAD])) != NULL &&
+		    k->dl_since_us + head <= now;
+	     n++) {
+		if (og_http_req_line_seen(&k->hp)) {
+			request_labels(k, og_http_req_get(&k->hp)); /* the fields so far */
+			timeout_answer(k, OG_RCV_TIMEOUT_HEADER_ANSWERED,
+				       "request head not complete within the header timeout");
+		} else {
+			timeout_close(k, OG_RCV_TIMEOUT_HEADER_SILENT);
+		}
+	}
+	/* bodies: each window must have brought body_min_rate bytes a second */
+	for (n = 0; r->conf.body_min_rate != OG_RCV_NO_MIN_RATE && n < EXPIRE_BURST &&
+		    (k = TAILQ_FIRST(&r->dl[RCV_DL_BODY])) != NULL && k->dl_since_us + win <= now;
+	     n++) {
+		uint64_t got = k->body_in - k->body_mark;
+
+		if (got * 1000000 < (uint64_t)r->conf.body_min_rate * (now - k->dl_since_us)) {
+			timeout_answer(k, OG_RCV_TIMEOUT_BODY_RATE,
+				       "request body slower than the minimum rate");
+			continue;
+		}
+		k->body_mark = k->body_in;
+		dl_set(k, RCV_DL_BODY); /* the next window, at the tail: still in order */
+	}
+	/* idle keep-alive connections (RFC 9112 9.6: a server may close them) */
+	for (n = 0; n < EXPIRE_BURST && (k = TAILQ_FIRST(&r->dl[RCV_DL_IDLE])) != NULL &&
+		    k->dl_since_us + ka <= now;
+	     n++)
+		timeout_close(k, OG_RCV_TIMEOUT_KEEPALIVE);
+}
+
+/* The first connection of list @p dl without an answer queued, or NULL. */
+static struct rcv_conn *
+evict_pick(struct og_rcv *r, enum rcv_dl dl)
+{
+	struct rcv_conn *k;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH (k, &r->dl[dl], dl_link) {
+		if (k->out_head == NULL)
+			return k;
+		if (++n == EVICT_SCAN)
+			break;
+	}
+	return NULL;
+}
+
+bool
+rcv_evict(void *arg)
+{
+	struct og_rcv *r = arg;
+	enum og_rcv_evict kind = OG_RCV_EVICT_IDLE;
+	struct rcv_conn *k = evict_pick(r, RCV_DL_IDLE);
+
+	/* idle keep-alives have sent all they had; then heads, which sent no
+	 * request yet; never a body being read or an answer waiting */
+	if (k == NULL) {
+		k = evict_pick(r, RCV_DL_HEAD);
+		kind = OG_RCV_EVICT_HEAD;
+	}
+	if (k == NULL)
+		return false;
+	r->stats.evictions[kind]++;
+	r->pressure_until_us = r->now_us + PRESSURE_HOLD_US;
+	linger_end(k);
+	og_tcp_abort(k->c); /* closed() runs now: k is gone */
+	return true;
+}
+
 static const struct og_tcp_app rcv_app = {
 	.accepted = rcv_accepted,
 	.recv = rcv_recv,
 	.sendable = rcv_sendable,
 	.peer_closed = rcv_peer_closed,
 	.closed = rcv_closed,
+	.evict = rcv_evict,
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -586,7 +790,19 @@ og_rcv_create(const struct og_rcv_conf *conf)
 		r->conf.max_rejected = 65536;
 	if (r->conf.linger_ms == 0)
 		r->conf.linger_ms = 2000;
-	TAILQ_INIT(&r->linger);
+	if (r->conf.header_timeout_ms == 0)
+		r->conf.header_timeout_ms = 10000;
+	if (r->conf.body_min_rate == 0)
+		r->conf.body_min_rate = 1024;
+	if (r->conf.body_rate_window_ms == 0)
+		r->conf.body_rate_window_ms = 10000;
+	if (r->conf.keepalive_ms == 0)
+		r->conf.keepalive_ms = 60000;
+	if (r->conf.keepalive_busy_ms == 0)
+		r->conf.keepalive_busy_ms = 5000;
+	r->conf.keepalive_busy_ms = RTE_MIN(r->conf.keepalive_busy_ms, r->conf.keepalive_ms);
+	for (unsigned int i = 0; i < RCV_DL_MAX; i++)
+		TAILQ_INIT(&r->dl[i]);
 	{
 		struct og_http_limits d;
 
@@ -654,14 +870,7 @@ void
 og_rcv_tick(struct og_rcv *r, uint64_t now_us, uint64_t unix_s)
 {
 	r->now_us = now_us;
-	/* lingering connections the client did not close: close them now */
-	while (!TAILQ_EMPTY(&r->linger) && TAILQ_FIRST(&r->linger)->linger_until_us <= now_us) {
-		struct rcv_conn *k = TAILQ_FIRST(&r->linger);
-
-		rcv_count(r, OG_RCV_CTR_LINGER_TIMEOUTS, 1);
-		linger_end(k);
-		og_tcp_close(k->c);
-	}
+	expire(r);
 	if (unix_s != r->date_s) {
 		r->date_s = unix_s;
 		og_http_date_fmt(r->date, unix_s);

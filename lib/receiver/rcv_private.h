@@ -104,6 +104,20 @@ enum rcv_state {
 	RCV_LINGER,   /* answered and half-closed: input is read and dropped (rcv_conn.c) */
 };
 
+/*
+ * The deadline list a connection is on (rcv_conn.c). Every connection of a
+ * list shares one duration, so each list is a FIFO, oldest first, and only
+ * its head is looked at by og_rcv_tick(): O(1) per event, no timer.
+ */
+enum rcv_dl {
+	RCV_DL_NONE = 0, /* closing: lib/tcp's timers only */
+	RCV_DL_HEAD,	 /* a request head in progress, or none yet on a new connection */
+	RCV_DL_BODY,	 /* RCV_BODY or RCV_DISCARD: its rate is checked each window */
+	RCV_DL_IDLE,	 /* keep-alive, between requests, nothing received */
+	RCV_DL_LINGER,	 /* RCV_LINGER */
+	RCV_DL_MAX,
+};
+
 /* Per-connection state, from the receiver's pool. */
 struct rcv_conn {
 	struct og_rcv *rcv;
@@ -123,9 +137,14 @@ struct rcv_conn {
 	uint32_t out_n;
 	/* received bytes not yet released to the window (held while out_n is high) */
 	uint32_t unreleased;
-	/* RCV_LINGER: on og_rcv's linger list until the client's FIN or this time */
-	uint64_t linger_until_us;
-	TAILQ_ENTRY(rcv_conn) linger_link;
+	/* on og_rcv's list dl since dl_since_us (HEAD: since the first byte or the
+	 * accept; BODY: since the last rate check) */
+	uint8_t dl; /* enum rcv_dl */
+	uint64_t dl_since_us;
+	TAILQ_ENTRY(rcv_conn) dl_link;
+	/* body bytes of the current request, and their count at the last check */
+	uint64_t body_in;
+	uint64_t body_mark;
 
 	struct og_http_parser hp; /* its memory follows the struct */
 };
@@ -150,14 +169,22 @@ struct og_rcv {
 	struct og_otlp_piece *pieces;
 	uint32_t pieces_cap;
 	uint64_t now_us;
-	/* RCV_LINGER connections, oldest first: all linger conf.linger_ms */
-	TAILQ_HEAD(, rcv_conn) linger;
+	/* connections by deadline list (enum rcv_dl), oldest first */
+	TAILQ_HEAD(rcv_dl_list, rcv_conn) dl[RCV_DL_MAX];
+	uint64_t pressure_until_us; /* an eviction keeps keep-alives short until then */
 	bool draining;
 	char date[32];
 	uint64_t date_s;
 	char text[RCV_TEXT_MAX]; /* message of the answer being built */
 	struct og_rcv_stats stats;
 };
+
+/*
+ * The listener's og_tcp_app.evict (rcv_conn.c): abort the oldest idle
+ * keep-alive connection, else the oldest with a request head in progress;
+ * never one reading a body or with an answer waiting. True when one went.
+ */
+bool rcv_evict(void *arg);
 
 /* rcv_buf.c: decode buffers shared by the mbufs that reference them */
 void *rcv_buf_alloc(struct og_rcv *r, uint64_t len, uint64_t *charged);

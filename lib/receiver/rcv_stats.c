@@ -22,6 +22,14 @@ static const int status_codes[] = {
 #define OG_RCV_STATUS(e, code) code,
 #include "receiver_counters.def"
 };
+static const char *const timeout_names[OG_RCV_TIMEOUT_MAX] = {
+#define OG_RCV_TIMEOUT(e, name, help) name,
+#include "receiver_closures.def"
+};
+static const char *const evict_names[OG_RCV_EVICT_MAX] = {
+#define OG_RCV_EVICT(e, name, help) name,
+#include "receiver_closures.def"
+};
 static const char *const enc_names[OG_RCV_ENC_N] = { "protobuf", "json", "other" };
 static const char *const comp_names[OG_RCV_COMP_N] = { "identity", "gzip", "other" };
 static const uint64_t lat_bounds[] = { OG_RCV_LAT_BOUNDS };
@@ -34,6 +42,8 @@ og_rcv_status_code(unsigned int s)
 
 OG_NAME_LOOKUP(og_rcv_enc_name, unsigned int, enc_names, NULL)
 OG_NAME_LOOKUP(og_rcv_comp_name, unsigned int, comp_names, NULL)
+OG_NAME_LOOKUP(og_rcv_timeout_name, unsigned int, timeout_names, NULL)
+OG_NAME_LOOKUP(og_rcv_evict_name, unsigned int, evict_names, NULL)
 
 const char *
 og_rcv_sig_name(unsigned int s)
@@ -77,6 +87,8 @@ snap_sum(void *buf, void *arg)
 		SUM_FIELD(s, r, http_errors);
 		SUM_FIELD(s, r, decode_errors);
 		SUM_FIELD(s, r, rejected);
+		SUM_FIELD(s, r, timeouts);
+		SUM_FIELD(s, r, evictions);
 		SUM_FIELD(s, r, lat_bucket);
 		SUM_FIELD(s, r, lat_sum_us);
 		SUM_FIELD(s, r, lat_count);
@@ -130,7 +142,7 @@ reject_name(unsigned int i)
 	return og_otlp_reject_name((enum og_otlp_reject)i);
 }
 
-enum { R_HTTP, R_DECODE, R_REJECTED };
+enum { R_HTTP, R_DECODE, R_REJECTED, R_TIMEOUT, R_EVICT };
 
 /* errors from 1: 0 is each table's "no error" */
 static void
@@ -147,6 +159,14 @@ collect_reasons(void *arg, struct og_metric_out *out)
 	case R_DECODE:
 		og_metric_sample_names(out, NULL, "reason", decode_err_name, s->decode_errors, 1,
 				       OG_OTLP_ERR_MAX);
+		break;
+	case R_TIMEOUT:
+		og_metric_sample_names(out, NULL, "reason", og_rcv_timeout_name, s->timeouts, 0,
+				       OG_RCV_TIMEOUT_MAX);
+		break;
+	case R_EVICT:
+		og_metric_sample_names(out, NULL, "kind", og_rcv_evict_name, s->evictions, 0,
+				       OG_RCV_EVICT_MAX);
 		break;
 	default:
 		for (unsigned int g = 0; g < OG_OTLP_SIGNAL_MAX; g++) {
@@ -173,6 +193,15 @@ static const struct og_metric_def reason_defs[] = {
 			 "Items rejected as invalid, by signal and reason "
 			 "(lib/otlp/otlp_reject.def)",
 			 OG_METRIC_COUNTER },
+	[R_TIMEOUT] = { "otlpgate_http_timeouts_total",
+			"Connections the receiver ended because a client missed a deadline, by "
+			"reason (lib/receiver/receiver_closures.def)",
+			OG_METRIC_COUNTER },
+	[R_EVICT] = { "otlpgate_http_evictions_total",
+		      "Connections aborted to make room for new ones when the connection table "
+		      "was nearly full, by what they were doing "
+		      "(lib/receiver/receiver_closures.def)",
+		      OG_METRIC_COUNTER },
 };
 
 static void

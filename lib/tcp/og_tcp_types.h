@@ -99,6 +99,13 @@ struct og_tcp_app {
 	 * returns @p c is invalid.
 	 */
 	void (*closed)(void *ctx, struct og_tcp_conn *c, int reason);
+	/**
+	 * Optional, listeners only: the stack's connection table is nearly full
+	 * (og_tcp_conf.evict_threshold) and a new passive open needs a slot.
+	 * Release one connection of this listener with og_tcp_abort() and return
+	 * true, or return false when none may go. Runs on the stack's lcore.
+	 */
+	bool (*evict)(void *arg);
 };
 
 /**
@@ -141,6 +148,13 @@ struct og_tcp_conf {
 	uint32_t syncookie_threshold;
 	/** Out-of-order segments held per connection (default 64). */
 	uint32_t ooo_max;
+	/**
+	 * Connections in use above which a listener's evict() is asked for a
+	 * slot before a new passive open; 0 takes a default near max_conns.
+	 */
+	uint32_t evict_threshold;
+	/** Connections one source address may hold (0: no limit). */
+	uint32_t max_conns_per_source;
 	/** Connections allowed in TIME-WAIT at once (default max_conns / 4). */
 	uint32_t max_time_wait;
 	/** TIME-WAIT duration in microseconds (default 1 s, docs/tcp.md). */

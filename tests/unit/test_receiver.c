@@ -24,6 +24,7 @@
 #define MAX_BODY  (4u << 20)
 #define RETRY_S	  "1"
 #define RPC_INVAL 3
+#define RPC_DEADL 4
 #define RPC_NOTF  5
 #define RPC_UNIMP 12
 #define RPC_UNAV  14
@@ -1543,6 +1544,289 @@ test_large_body_pool_buffer(void)
 	end_checks();
 }
 
+/* ---- deadlines and eviction (docs/receiver.md, "Hostile clients") ------------------- */
+
+/* The rp_env receiver's defaults (og_rcv_create()), in microseconds. */
+#define HEADER_US    10000000ull
+#define KEEPALIVE_US 60000000ull
+#define BUSY_KA_US   5000000ull
+#define RATE_WIN_US  10000000ull
+#define MIN_RATE     1024u
+
+static uint64_t
+d_timeout(enum og_rcv_timeout t)
+{
+	return og_rcv_stats(env->rcv)->timeouts[t] - rs0.timeouts[t];
+}
+
+static uint64_t
+d_evict(enum og_rcv_evict k)
+{
+	return og_rcv_stats(env->rcv)->evictions[k] - rs0.evictions[k];
+}
+
+/* Length of the head of a request built by build_req(). */
+static size_t
+head_len(const uint8_t *req, size_t len)
+{
+	const uint8_t *e = memmem(req, len, "\r\n\r\n", 4);
+
+	return e == NULL ? 0 : (size_t)(e - req) + 4;
+}
+
+/* The server sent nothing more and has not closed. */
+static void
+quiet_open(struct rp_conn *c)
+{
+	struct rp_resp r;
+
+	CU_ASSERT_EQUAL(rp_resp_take(c, &r), 0);
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+}
+
+/*
+ * --header-timeout: a head completed 1 ms before the deadline is served; one
+ * still incomplete at the deadline gets 408 in its encoding and the close;
+ * a connection that sends nothing is closed at the deadline without an
+ * answer; on keep-alive the deadline runs from the request's first byte.
+ */
+static void
+test_header_timeout(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c;
+	struct rp_resp r;
+	size_t rlen, jlen, hl;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	uint8_t *jreq = build_req("/v1/logs", F_JSON, s->json, s->json_len, false, NULL, &jlen);
+	uint64_t t0;
+
+	hl = head_len(req, rlen);
+	CU_ASSERT_FATAL(hl > 40);
+	/* the head completed 1 ms before its deadline: served, kept */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	t0 = env->now_us;
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, 20, 0), 0);
+	rp_advance(env, HEADER_US - 1000);
+	quiet_open(c);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req + 20, rlen - 20, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(env->now_us, t0 + HEADER_US - 1000);
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	/* keep-alive: the next head's deadline runs from its first byte */
+	rp_advance(env, 5000000);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, hl - 10, 0), 0);
+	rp_advance(env, HEADER_US - 1000);
+	quiet_open(c);
+	rp_advance(env, 1000);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_take(c, &r), 1);
+	expect_status(&r, 408, false, RPC_DEADL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_HEADER_ANSWERED), 1);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 408), 1);
+
+	/* a new connection: from the accept; 408 in JSON once Content-Type was read */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	hl = head_len(jreq, jlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, jreq, hl - 2, 0), 0);
+	rp_advance(env, HEADER_US - 1000);
+	quiet_open(c);
+	rp_advance(env, 1000);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_take(c, &r), 1);
+	expect_status(&r, 408, true, RPC_DEADL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_HEADER_ANSWERED), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_LOGS, 408), 1);
+
+	/* a connection that never sends, and one that sent half a request line:
+	 * closed at the deadline, nothing to answer */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	{
+		struct rp_conn *c2 = rp_connect(env);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+		CU_ASSERT_EQUAL_FATAL(rp_send(c2, "POST /v1/tr", 11, 0), 0);
+		rp_advance(env, HEADER_US - 1000);
+		quiet_open(c);
+		quiet_open(c2);
+		CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_HEADER_SILENT), 0);
+		rp_advance(env, 1000);
+		CU_ASSERT(rp_closed_by_server(c));
+		CU_ASSERT(rp_closed_by_server(c2));
+		CU_ASSERT_EQUAL(c->in_len, 0);
+		CU_ASSERT_EQUAL(c2->in_len, 0);
+	}
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_HEADER_SILENT), 2);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_HEADER_ANSWERED), 2);
+	free(req);
+	free(jreq);
+	end_checks();
+}
+
+/* Send @p len bytes of @p body, @p per_s bytes each second, from now. */
+static int
+trickle(struct rp_conn *c, const uint8_t *body, size_t len, size_t per_s, size_t *sent)
+{
+	while (*sent < len) {
+		size_t n = RTE_MIN(per_s, len - *sent);
+
+		if (rp_send(c, body + *sent, n, 0) != 0)
+			return -1;
+		*sent += n;
+		if (*sent == len || rp_closed_by_server(c))
+			break;
+		rp_advance(env, 1000000);
+		if (rp_closed_by_server(c) || c->in_len > 0)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * --body-min-rate: a body at exactly the minimum rate (1024 bytes each
+ * second, checked every 10 s) is served; one at 1000 bytes a second gets
+ * 408 at the end of its first window, not before.
+ */
+static void
+test_body_min_rate(void)
+{
+	const struct sample *s = &samples[7]; /* metrics-multi-resource, 37 KB: 4 windows */
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	size_t rlen, hl, sent = 0;
+	uint8_t *req = build_req("/v1/metrics", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	uint64_t t0;
+
+	CU_ASSERT_FATAL(s->pb_len > 3 * RATE_WIN_US / 1000000 * MIN_RATE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	hl = head_len(req, rlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, hl, 0), 0);
+	CU_ASSERT_EQUAL(trickle(c, req + hl, rlen - hl, MIN_RATE, &sent), 0);
+	CU_ASSERT_EQUAL(sent, rlen - hl);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_FALSE(rp_closed_by_server(c));
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_BODY_RATE), 0);
+	expect_backend(OG_OTLP_METRICS, s->pb, s->pb_len);
+
+	/* below the rate: 408 at the end of the first window */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, hl, 0), 0);
+	t0 = env->now_us;
+	sent = 0;
+	CU_ASSERT_EQUAL(trickle(c, req + hl, rlen - hl, MIN_RATE - 24, &sent), 0);
+	CU_ASSERT_EQUAL(env->now_us, t0 + RATE_WIN_US);
+	CU_ASSERT_EQUAL(sent, 10 * (MIN_RATE - 24));
+	CU_ASSERT_EQUAL_FATAL(rp_resp_take(c, &r), 1);
+	expect_status(&r, 408, false, RPC_DEADL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_BODY_RATE), 1);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_METRICS, 408), 1);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	free(req);
+	end_checks();
+}
+
+/* --keepalive-timeout: an idle keep-alive connection is closed at exactly 60 s. */
+static void
+test_keepalive_timeout(void)
+{
+	const struct sample *s = &samples[0];
+	struct rp_conn *c = rp_connect(env);
+	size_t rlen;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	struct rp_resp r;
+	uint64_t t0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	t0 = env->now_us;
+	exchange(c, req, rlen, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL_FATAL(env->now_us, t0); /* answered without time passing */
+	rp_advance(env, KEEPALIVE_US - 1000);
+	quiet_open(c);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_KEEPALIVE), 0);
+	rp_advance(env, 1000);
+	CU_ASSERT(rp_closed_by_server(c));
+	CU_ASSERT(c->fin_rcvd); /* a FIN, not a reset */
+	CU_ASSERT_FALSE(c->rst_rcvd);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_KEEPALIVE), 1);
+	/* the client closes its side: the connection is gone */
+	rp_fin(c);
+	rp_advance(env, 2000);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_CONNS_OPEN), 0);
+	free(req);
+	end_checks();
+}
+
+/*
+ * The listener's evict callback: the oldest idle keep-alive first, then the
+ * oldest head in progress (a silent new connection included), never a body
+ * in progress; after an eviction, idle keep-alives get the short timeout.
+ */
+static void
+test_evict(void)
+{
+	const struct sample *s = &samples[1];
+	struct rp_conn *idle = rp_connect(env), *head, *fresh, *body;
+	struct rp_resp r;
+	size_t rlen, hl;
+	uint8_t *req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	uint64_t t0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(idle);
+	hl = head_len(req, rlen);
+	one_ok(idle, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
+	head = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(head);
+	CU_ASSERT_EQUAL_FATAL(rp_send(head, req, hl - 5, 0), 0);
+	body = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	CU_ASSERT_EQUAL_FATAL(rp_send(body, req, hl + 1000, 0), 0);
+	fresh = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+	rp_advance(env, 1000);
+
+	CU_ASSERT_TRUE(rcv_evict(env->rcv));
+	rp_pump(env);
+	CU_ASSERT(idle->rst_rcvd);
+	CU_ASSERT_FALSE(rp_closed_by_server(head));
+	CU_ASSERT_EQUAL(d_evict(OG_RCV_EVICT_IDLE), 1);
+	CU_ASSERT_TRUE(rcv_evict(env->rcv));
+	rp_pump(env);
+	CU_ASSERT(head->rst_rcvd);
+	CU_ASSERT_FALSE(rp_closed_by_server(fresh));
+	CU_ASSERT_TRUE(rcv_evict(env->rcv));
+	rp_pump(env);
+	CU_ASSERT(fresh->rst_rcvd);
+	CU_ASSERT_EQUAL(d_evict(OG_RCV_EVICT_HEAD), 2);
+	/* only a body in progress is left: it may not go */
+	CU_ASSERT_FALSE(rcv_evict(env->rcv));
+	CU_ASSERT_FALSE(rp_closed_by_server(body));
+	CU_ASSERT_EQUAL(d_evict(OG_RCV_EVICT_IDLE) + d_evict(OG_RCV_EVICT_HEAD), 3);
+	CU_ASSERT_EQUAL_FATAL(rp_send(body, req + hl + 1000, rlen - hl - 1000, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(body, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_ABORTED_REQUESTS), 0);
+
+	/* pressure after an eviction: the idle keep-alive is closed at 5 s */
+	t0 = env->now_us;
+	rp_advance(env, BUSY_KA_US - 1000);
+	quiet_open(body);
+	rp_advance(env, 1000);
+	CU_ASSERT(rp_closed_by_server(body));
+	CU_ASSERT_EQUAL(env->now_us, t0 + BUSY_KA_US);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_KEEPALIVE), 1);
+	rp_advance(env, 10000000); /* the pressure is over for the next tests */
+	free(req);
+	end_checks();
+}
+
 /* ---- suite ---------------------------------------------------------------------------- */
 
 static int
@@ -1581,10 +1865,10 @@ static const struct {
 	bool retry;
 } answer_codes[] = {
 	{ 200, 0, false },	   { 400, RPC_INVAL, false }, { 404, RPC_NOTF, false },
-	{ 405, RPC_UNIMP, false }, { 413, RPC_INVAL, false }, { 414, RPC_INVAL, false },
-	{ 415, RPC_INVAL, false }, { 417, RPC_INVAL, false }, { 429, RPC_UNAV, true },
-	{ 431, RPC_INVAL, false }, { 501, RPC_UNIMP, false }, { 503, RPC_UNAV, true },
-	{ 505, RPC_UNIMP, false },
+	{ 405, RPC_UNIMP, false }, { 408, RPC_DEADL, false }, { 413, RPC_INVAL, false },
+	{ 414, RPC_INVAL, false }, { 415, RPC_INVAL, false }, { 417, RPC_INVAL, false },
+	{ 429, RPC_UNAV, true },   { 431, RPC_INVAL, false }, { 501, RPC_UNIMP, false },
+	{ 503, RPC_UNAV, true },   { 505, RPC_UNIMP, false },
 };
 
 static void
@@ -1709,6 +1993,10 @@ test_enc_comp_labels(void)
 	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_IDENTITY), "identity");
 	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_GZIP), "gzip");
 	CU_ASSERT_STRING_EQUAL(og_rcv_comp_name(OG_RCV_COMP_OTHER), "other");
+	CU_ASSERT_STRING_EQUAL(og_rcv_timeout_name(OG_RCV_TIMEOUT_HEADER_ANSWERED),
+			       "header_answered");
+	CU_ASSERT_STRING_EQUAL(og_rcv_evict_name(OG_RCV_EVICT_HEAD), "head");
+	CU_ASSERT_PTR_NULL(og_rcv_timeout_name(OG_RCV_TIMEOUT_MAX));
 	CU_ASSERT_PTR_NULL(og_rcv_comp_name(OG_RCV_COMP_N));
 	/* answers are JSON for JSON requests only; an unknown Content-Type gets protobuf */
 	CU_ASSERT_EQUAL(rcv_req_answer_enc(&q), OG_OTLP_ENC_PROTO);
@@ -1744,6 +2032,12 @@ static CU_TestInfo receiver_tests[] = {
 	{ "small gzip/JSON bodies: copied to mbufs, no pool or heap buffer held",
 	  test_small_bodies },
 	{ "large gzip body: a pool buffer referenced in place", test_large_body_pool_buffer },
+	{ "--header-timeout: exact, 408 in the request's encoding, silent close",
+	  test_header_timeout },
+	{ "--body-min-rate: at the rate served, below it 408 at the window's end",
+	  test_body_min_rate },
+	{ "--keepalive-timeout: an idle connection closed at exactly S", test_keepalive_timeout },
+	{ "evict: idle, then heads, never a body; short keep-alive after", test_evict },
 	CU_TEST_INFO_NULL,
 };
 
