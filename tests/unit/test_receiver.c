@@ -1729,6 +1729,23 @@ test_body_min_rate(void)
 	CU_ASSERT_EQUAL(d_status(OG_OTLP_METRICS, 408), 1);
 	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
 	free(req);
+
+	/* a refused body read to be dropped (404 after it) is held to the rate too */
+	req = build_req("/v1/nope", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	hl = head_len(req, rlen);
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, hl, 0), 0);
+	t0 = env->now_us;
+	sent = 0;
+	CU_ASSERT_EQUAL(trickle(c, req + hl, rlen - hl, 500, &sent), 0);
+	CU_ASSERT_EQUAL(env->now_us, t0 + RATE_WIN_US);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_take(c, &r), 1);
+	expect_status(&r, 408, false, RPC_DEADL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_timeout(OG_RCV_TIMEOUT_BODY_RATE), 2);
+	CU_ASSERT_EQUAL(d_status(OG_RCV_SIG_NONE, 404), 0);
+	free(req);
 	end_checks();
 }
 
