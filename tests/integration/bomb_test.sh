@@ -4,7 +4,8 @@
 # Requests that can never fit, over TAP with curl (docs/receiver.md,
 # "Hostile clients"): gzip bodies inflating to 100 MiB and to 1 GiB (a few
 # hundred KB to 1 MB on the wire) are answered 413 (never 503 with
-# Retry-After), with default options and with --memory 1024M; otlpgate's
+# Retry-After), with default options, with --memory 1024M (also with
+# --max-body 64M) and with --memory 4M (the budget caps the limit); otlpgate's
 # resident memory stays bounded (a bomb is measured, not inflated into a
 # buffer); a normal request after them gets 200, and the counters say why.
 # otlpgate runs in a private network namespace on a net_tap port with the
@@ -180,5 +181,11 @@ run() {
 
 run default
 run memory1g --memory 1024M
+# the limit the issue was filed with: a 64 MiB body limit in a 1 GiB budget
+run max64m --max-body 64M --memory 1024M
+# a budget smaller than --max-body caps the limit, and the log says so
+run memory4m --memory 4M
+grep -q "body limit .*not --max-body" "$WORK/memory4m.log" ||
+	die "--memory 4M: the log does not say the budget lowers the body limit"
 
 step "PASS in $(($(date +%s) - T0)) s"
