@@ -36,7 +36,7 @@ struct app_opts {
 	struct app_port_ip ports[APP_MAX_PORTS];
 	unsigned int n_ports;
 	uint32_t gateway_be;
-	uint32_t mbufs;
+	uint32_t mbufs; /**< 0: app_mbufs_default() */
 	const char *telemetry;
 	uint16_t echo_port;    /**< 0 = off */
 	uint16_t discard_port; /**< 0 = off */
@@ -121,6 +121,16 @@ int app_diag_listen(struct app_lcore *lc, const struct app_opts *o);
 /* ingest.c: budget, backends, and per lcore a batcher and a receiver */
 bool app_ingest_enabled(const struct app_opts *o);
 int app_ingest_init(const struct app_opts *o, uint64_t pool_bytes);
+/** --mbufs when not given: at least this many */
+#define APP_MBUFS_MIN_DEFAULT 16383u
+/**
+ * --mbufs when not given, for mbufs of @p obj_size bytes each (mempool
+ * object): APP_MBUFS_MIN_DEFAULT, or more so that half the pool (the default
+ * --memory) holds one --max-body body (docs/operations.md).
+ */
+uint32_t app_mbufs_default(const struct app_opts *o, uint64_t obj_size);
+/** Log the effective body limit, and why when the budget lowers --max-body. */
+void app_log_body_limit(const struct app_opts *o, uint64_t grant);
 int app_ingest_lcores(struct app_lcore **lcs, unsigned int n, const struct app_opts *o,
 		      struct rte_mempool *mp, struct rte_mempool *ref_mp);
 int app_ingest_register_metrics(void);

@@ -131,7 +131,9 @@ app_usage(const char *prog)
 	       "  --port-ip PORT=ADDR/PREFIX  IPv4 address and on-link prefix of ethdev PORT\n"
 	       "                              (repeatable, one per port; at least one)\n"
 	       "  --gateway ADDR              next hop for destinations outside every prefix\n"
-	       "  --mbufs N                   packet mbufs in the RX/TX pool (default 16383)\n"
+	       "  --mbufs N                   packet mbufs in the RX/TX pool (default 16383,\n"
+	       "                              or more with the receiver on: enough that\n"
+	       "                              half the pool holds one --max-body body)\n"
 	       "  --telemetry ADDR:PORT       Prometheus /metrics and /healthz on a kernel\n"
 	       "                              socket (default 127.0.0.1:9464)\n"
 	       "  --echo-port N               TCP echo service on port N (diagnostic, zero\n"
@@ -159,10 +161,17 @@ app_usage(const char *prog)
 	       "                              8: every backend gets every batch); URIs below\n"
 	       "  --otlp-http ADDR:PORT|off   listen address (default 0.0.0.0:4318: every\n"
 	       "                              port address)\n"
-	       "  --max-body SIZE             request body limit after decompression\n"
-	       "                              (default 64M; 413 above it)\n"
+	       "  --max-body SIZE             request body limit, as sent and after\n"
+	       "                              decompression (default 8M, what the default\n"
+	       "                              --memory holds); 413 above it.\n"
+	       "                              The effective limit (logged at start) is\n"
+	       "                              lower when --memory is too small to hold\n"
+	       "                              such a body: a body reserves 5/3 of its\n"
+	       "                              size as received, and one request gets at\n"
+	       "                              most 9/10 of --memory\n"
 	       "  --memory SIZE               admission budget for accepted, undelivered data\n"
-	       "                              (default: half the mbuf pool); 503 when full\n"
+	       "                              (default: half the mbuf pool); 503 while other\n"
+	       "                              requests fill it, 413 for one that never fits\n"
 	       "  --batch-max-items N         flush a batch at N items (default 8192)\n"
 	       "  --batch-max-bytes SIZE      flush a batch before SIZE bytes (default 4M)\n"
 	       "  --batch-timeout MS          flush a batch MS milliseconds old (default 200)\n"
@@ -345,11 +354,11 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 	int c, idx;
 
 	memset(o, 0, sizeof(*o));
-	o->mbufs = 16383;
+	o->mbufs = 0; /* app_mbufs_default() once the pool's object size is known */
 	o->telemetry = "127.0.0.1:9464";
 	o->max_conns = 16384;
 	o->otlp_port = 4318;
-	o->max_body = 64ull << 20;
+	o->max_body = 8ull << 20; /* fits the default budget: docs/receiver.md */
 	o->batch_max_items = 8192;
 	o->batch_max_bytes = 4ull << 20;
 	o->batch_timeout_ms = 200;

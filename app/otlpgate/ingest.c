@@ -83,7 +83,8 @@ app_ingest_init(const struct app_opts *o, uint64_t pool_bytes)
 	/*
 	 * Accepted bodies stay in received mbufs until delivered: by default
 	 * half the mbuf pool may be held, so the other half keeps receiving
-	 * (ACKs from backends included) when backends are slow.
+	 * (ACKs from backends included) when backends are slow. The pool is
+	 * sized so that this half holds one --max-body body (app_mbufs_default()).
 	 */
 	if (mem == 0)
 		mem = pool_bytes / 2;
@@ -93,11 +94,50 @@ app_ingest_init(const struct app_opts *o, uint64_t pool_bytes)
 		APP_LOG(ERR, "record pool: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	APP_LOG(INFO, "memory budget %" PRIu64 " MiB, %u backend(s)", mem >> 20, n_backends);
+	APP_LOG(INFO, "memory budget %" PRIu64 " MiB (%s), %u backend(s)", mem >> 20,
+		o->memory != 0 ? "--memory" : "half the mbuf pool", n_backends);
+	app_log_body_limit(o, og_budget_max_grant(&budget));
 	APP_LOG(INFO,
 		"deadlines: request head %us, body at least %u bytes/s (0: none), keep-alive %us",
 		o->header_timeout_s, o->body_min_rate, o->keepalive_timeout_s);
 	return 0;
+}
+
+void
+app_log_body_limit(const struct app_opts *o, uint64_t grant)
+{
+	uint64_t limit = og_rcv_body_limit(o->max_body, grant);
+
+	if (limit == o->max_body)
+		APP_LOG(INFO, "body limit %" PRIu64 " bytes (--max-body)", limit);
+	else
+		APP_LOG(WARNING,
+			"body limit %" PRIu64 " bytes, not --max-body %" PRIu64
+			": the memory budget grants one request at most %" PRIu64
+			" bytes and a body reserves 5/3 of its size as received; larger "
+			"bodies get 413 (raise --memory or --mbufs)",
+			limit, o->max_body, grant);
+}
+
+uint32_t
+app_mbufs_default(const struct app_opts *o, uint64_t obj_size)
+{
+	uint64_t need, mem, n;
+
+	if (!app_ingest_enabled(o) || obj_size == 0)
+		return APP_MBUFS_MIN_DEFAULT;
+	/*
+	 * Half the pool is the default budget and a request is granted up to
+	 * its high mark (nine tenths): make that hold one --max-body body as
+	 * received (og_rcv_body_need()), so that with the defaults an idle
+	 * appliance never refuses a single request it accepts the size of.
+	 */
+	need = og_rcv_body_need(o->max_body);
+	mem = (need + 8) / 9 * 10 + 10;
+	n = (2 * mem + obj_size - 1) / obj_size;
+	if (n < APP_MBUFS_MIN_DEFAULT)
+		n = APP_MBUFS_MIN_DEFAULT;
+	return (uint32_t)RTE_MIN(n, (uint64_t)1 << 26);
 }
 
 /*

@@ -518,6 +518,14 @@ main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	if (opts.mbufs == 0) {
+		opts.mbufs = app_mbufs_default(
+			&opts,
+			rte_mempool_calc_obj_size(
+				sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0, NULL));
+		APP_LOG(INFO, "mbufs %u (default: half the pool holds one --max-body body)",
+			opts.mbufs);
+	}
 	mp = rte_pktmbuf_pool_create("og_mbuf", opts.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	/* header mbufs: headroom + Ethernet, IPv4 and TCP headers with options */

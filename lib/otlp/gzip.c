@@ -11,13 +11,16 @@
  * without ever linearising it (runs of small segments pass through a 32 KiB
  * staging buffer, see gz_feed()). docs/dependencies.md explains why ISA-L.
  *
- * Memory: the inflater (117 KiB: ISA-L's state with its own copy of the
- * 32 KiB history window, and the staging buffer) is allocated once per lcore
- * at start-up and reused, so inflating
+ * Memory: the inflater (149 KiB: ISA-L's state with its own copy of the
+ * 32 KiB history window, the staging buffer and the measuring sink) is
+ * allocated once per lcore at start-up and reused, so inflating
  * allocates nothing, and output goes only into the caller's bounded buffer:
  * when it is full, at most one window's worth of further output is decoded
  * into the inflater's own buffer, which is enough to tell "fits exactly"
  * from "too large". A zip bomb costs out_cap bytes of writing, never memory.
+ * og_gzip_measure() decodes into the inflater's 32 KiB sink, over and over,
+ * keeping nothing: a bomb is found out for limit bytes of work and no
+ * memory at all.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,10 +50,13 @@
  */
 #define GZ_STAGE_MIN 8192
 #define GZ_STAGE_LEN 32768
+/* og_gzip_measure() writes its output here, one window at a time. */
+#define GZ_SINK_LEN 32768
 
 struct og_inflater {
 	struct inflate_state st;
 	uint8_t stage[GZ_STAGE_LEN];
+	uint8_t sink[GZ_SINK_LEN];
 };
 
 /*
@@ -278,15 +284,34 @@ gz_feed(struct og_inflater *inf, struct gz_cur *c)
 }
 
 /*
- * Inflate the DEFLATE data of one member into out[*len, cap), then check its
- * trailer (RFC 1952 §2.3.1: CRC32 then ISIZE, both little-endian).
+ * Point the decoder at the room left for output: out[len, cap), or with
+ * @p out NULL (measuring) the next window of the sink, never past @p cap.
+ */
+static inline void
+gz_out(struct og_inflater *inf, uint8_t *out, size_t cap, size_t len)
+{
+	struct inflate_state *st = &inf->st;
+
+	if (out != NULL) {
+		st->next_out = out + len;
+		st->avail_out = (uint32_t)(cap - len);
+	} else {
+		st->next_out = inf->sink;
+		st->avail_out = (uint32_t)OG_MIN(cap - len, (size_t)GZ_SINK_LEN);
+	}
+}
+
+/*
+ * Inflate the DEFLATE data of one member into out[*len, cap) (or the sink,
+ * @p out NULL), then check its trailer (RFC 1952 §2.3.1: CRC32 then ISIZE,
+ * both little-endian). *len counts every byte produced, also on error.
  */
 static int
 gz_member(struct og_inflater *inf, struct gz_cur *c, uint8_t *out, size_t cap, size_t *len,
 	  struct og_otlp_error *err)
 {
 	struct inflate_state *st = &inf->st;
-	uint8_t *start = out + *len;
+	size_t start = *len;
 	uint8_t tr[GZ_TRAILER_LEN];
 	uint64_t end, trailer_at;
 	uint32_t dummy = 0, crc, isize;
@@ -294,17 +319,19 @@ gz_member(struct og_inflater *inf, struct gz_cur *c, uint8_t *out, size_t cap, s
 
 	isal_inflate_reset(st);
 	st->crc_flag = ISAL_GZIP_NO_HDR; /* raw DEFLATE; st->crc = CRC-32 of the output */
-	st->next_out = start;
-	st->avail_out = (uint32_t)(cap - *len);
+	gz_out(inf, out, cap, *len);
 	st->next_in = NULL;
 	st->avail_in = 0;
 
 	for (;;) {
+		uint8_t *o0;
 		int ret;
 
 		if (st->avail_in == 0)
 			gz_feed(inf, c);
+		o0 = st->next_out;
 		ret = isal_inflate(st);
+		*len += (size_t)(st->next_out - o0);
 		if (og_unlikely(ret < 0)) {
 			/* where the decoder stood: what it was given minus what it holds */
 			uint64_t held = st->avail_in + (uint64_t)OG_MAX(st->read_in_length, 0) / 8;
@@ -314,6 +341,11 @@ gz_member(struct og_inflater *inf, struct gz_cur *c, uint8_t *out, size_t cap, s
 		}
 		if (st->block_state == ISAL_BLOCK_FINISH)
 			break;
+		if (st->avail_out == 0 && *len < cap) {
+			/* measuring: the sink is full, start it over (ISA-L keeps the history) */
+			gz_out(inf, out, cap, *len);
+			continue;
+		}
 		/*
 		 * The caller's buffer is full and the decoder holds more output:
 		 * the inflated body is larger than the limit.
@@ -326,8 +358,7 @@ gz_member(struct og_inflater *inf, struct gz_cur *c, uint8_t *out, size_t cap, s
 			/* ISA-L returns early only when input or output runs out */
 			return gz_fail(err, OG_OTLP_ERR_GZIP_CORRUPT, c->abs - st->avail_in);
 	}
-	produced = (size_t)(st->next_out - start);
-	*len += produced;
+	produced = *len - start;
 
 	/*
 	 * The decoder reads ahead up to 8 bytes into its bit buffer and may have
@@ -350,29 +381,23 @@ gz_member(struct og_inflater *inf, struct gz_cur *c, uint8_t *out, size_t cap, s
 	return OG_OK;
 }
 
-int
-og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, uint8_t *out,
-		size_t out_cap, size_t *out_len, struct og_otlp_error *err)
+/* Every member into @p out (NULL: the sink), at most @p cap bytes in all. */
+static int
+gz_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, uint8_t *out,
+	   size_t cap, size_t *len, struct og_otlp_error *err)
 {
 	struct gz_cur c = { .segs = in, .nseg = nseg };
-	uint8_t dummy;
-	size_t len = 0;
 	int ret;
 
-	OG_ASSERT(inf != NULL && out_len != NULL);
-	*out_len = 0;
+	*len = 0;
 	/* ISA-L counts output in 32 bits; bodies are limited far below that */
-	if (out_cap > UINT32_MAX)
-		out_cap = UINT32_MAX;
-	if (out == NULL) {
-		out = &dummy;
-		out_cap = 0;
-	}
+	if (out != NULL && cap > UINT32_MAX)
+		cap = UINT32_MAX;
 	/* An empty body is not a gzip stream: it ends before the first header. */
 	do {
 		ret = gz_read_header(&c, err);
 		if (ret == OG_OK)
-			ret = gz_member(inf, &c, out, out_cap, &len, err);
+			ret = gz_member(inf, &c, out, cap, len, err);
 		if (ret != OG_OK)
 			return ret;
 		/*
@@ -382,12 +407,37 @@ og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg,
 		 */
 	} while (cur_avail(&c) > 0);
 
-	*out_len = len;
 	if (err != NULL) {
 		err->code = OG_OTLP_ERR_NONE;
 		err->offset = 0;
 	}
 	return OG_OK;
+}
+
+int
+og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, uint8_t *out,
+		size_t out_cap, size_t *out_len, struct og_otlp_error *err)
+{
+	uint8_t dummy;
+	size_t len;
+	int ret;
+
+	OG_ASSERT(inf != NULL && out_len != NULL);
+	if (out == NULL) {
+		out = &dummy;
+		out_cap = 0;
+	}
+	ret = gz_inflate(inf, in, nseg, out, out_cap, &len, err);
+	*out_len = ret == OG_OK ? len : 0;
+	return ret;
+}
+
+int
+og_gzip_measure(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, size_t limit,
+		size_t *size, struct og_otlp_error *err)
+{
+	OG_ASSERT(inf != NULL && size != NULL);
+	return gz_inflate(inf, in, nseg, NULL, limit, size, err);
 }
 
 /* ISA-L compression levels and the working memory each needs. */

@@ -158,7 +158,7 @@ int og_otlp_pb_to_json(enum og_otlp_signal sig, const struct og_seg *segs, uint3
 struct og_inflater;
 
 /**
- * Create an inflater (start-up only, one per lcore; about 117 KiB, ISA-L).
+ * Create an inflater (start-up only, one per lcore; about 149 KiB, ISA-L).
  * NULL on allocation failure. og_gzip_inflate() then allocates nothing.
  */
 struct og_inflater *og_inflater_create(void);
@@ -180,6 +180,20 @@ void og_inflater_free(struct og_inflater *inf);
  */
 int og_gzip_inflate(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, uint8_t *out,
 		    size_t out_cap, size_t *out_len, struct og_otlp_error *err);
+
+/**
+ * Measure a gzip body: inflate and check it as og_gzip_inflate() does, but
+ * into the inflater's own 32 KiB sink, keeping nothing, and stop as soon as
+ * the output passes @p limit. The work done on a zip bomb is bounded by
+ * @p limit plus one window, its memory by the inflater: call it before
+ * reserving a buffer for a body whose size is unknown or claimed too large.
+ *
+ * @return OG_OK with *size the inflated size, or -OG_OTLP_ERR_* as
+ *   og_gzip_inflate() (TOO_LARGE past @p limit) with *size the bytes
+ *   inflated before the error (at most @p limit plus 32 KiB).
+ */
+int og_gzip_measure(struct og_inflater *inf, const struct og_seg *in, uint32_t nseg, size_t limit,
+		    size_t *size, struct og_otlp_error *err);
 
 /**
  * Append one gzip member holding @p len bytes to @p out (for egress

@@ -81,3 +81,9 @@ og_budget_accepting(const struct og_budget *b)
 {
 	return __atomic_load_n(&b->accepting, __ATOMIC_RELAXED) != 0;
 }
+
+uint64_t
+og_budget_max_grant(const struct og_budget *b)
+{
+	return b->high;
+}

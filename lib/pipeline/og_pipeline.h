@@ -106,6 +106,16 @@ uint64_t og_budget_used(const struct og_budget *b);
 /** Whether og_budget_reserve() may succeed (for /readyz and 503s). */
 bool og_budget_accepting(const struct og_budget *b);
 
+/**
+ * The most one holder can have reserved at once when it is alone: its
+ * reservations, however split, all succeed while their sum stays at or
+ * below the high mark (above it acceptance stops and only the one step
+ * that crossed it is granted). A request that needs more can never be
+ * admitted (413), one that needs less is refused only while others hold
+ * the budget (503, retry later).
+ */
+uint64_t og_budget_max_grant(const struct og_budget *b);
+
 /* ---- backends (backend.c) -------------------------------------------- */
 
 /**

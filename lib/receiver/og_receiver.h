@@ -54,6 +54,23 @@ void og_rcv_tick(struct og_rcv *r, uint64_t now_us, uint64_t unix_s);
  */
 void og_rcv_set_draining(struct og_rcv *r, bool draining);
 
+/**
+ * Budget bytes a request whose Content-Length is @p len reserves at its head:
+ * the mbufs that will hold the body as received (5/3 of it: an MSS of body
+ * in an mbuf of 2 KiB data room, ~2.3 KiB with headers) and the head's.
+ */
+uint64_t og_rcv_body_need(uint64_t len);
+
+/**
+ * The effective body limit: @p max_body (--max-body), or less when a budget
+ * that grants one request at most @p grant bytes (og_budget_max_grant())
+ * could never hold such a body as received. Bodies above it are answered
+ * 413 (at the head, as a chunked body passes it, or as it inflates), never
+ * 503. A compressed or JSON body also needs its decoded form at the same
+ * time: when both exceed @p grant it is 413 as well.
+ */
+uint64_t og_rcv_body_limit(uint64_t max_body, uint64_t grant);
+
 /** The receiver's counters. */
 const struct og_rcv_stats *og_rcv_stats(const struct og_rcv *r);
 

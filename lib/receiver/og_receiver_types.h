@@ -34,7 +34,8 @@ struct og_rcv_conf {
 		*ref_pool;  /**< mbufs without data room: indirect and external (required) */
 	uint32_t max_conns; /**< connection contexts; default 4096 */
 	struct og_http_limits http; /**< zero fields: og_http_limits_default() */
-	uint64_t max_body;	    /**< body limit after inflation; default 64 MiB */
+	uint64_t max_body;	    /**< body limit, as sent and decoded; default 64 MiB
+				     (og_rcv_body_limit() lowers it to the budget) */
 	uint32_t retry_after_s;	    /**< Retry-After of 503 answers; default 1 */
 	uint32_t buf_size;	    /**< decode buffer pool element; default 1 MiB */
 	uint32_t n_bufs;	    /**< decode buffers; default 16 */

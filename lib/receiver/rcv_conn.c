@@ -300,7 +300,8 @@ refuse_head(struct rcv_conn *k, const struct og_http_msg *q, const struct rcv_an
 {
 	bool body = q->chunked || (q->has_length && q->content_length > 0);
 
-	if (k->rcv->draining ||
+	/* 413: the client must not send it again as it is, so no keep-alive either */
+	if (k->rcv->draining || a->status == 413 ||
 	    (body && (q->chunked || q->content_length > DISCARD_MAX || q->expect_continue))) {
 		answer(k, a, true);
 		return;
@@ -389,6 +390,11 @@ on_parse_error(struct rcv_conn *k, enum og_http_err err)
 	struct rcv_answer a;
 
 	r->stats.http_errors[err]++;
+	if (err == OG_HTTP_ERR_BODY_TOO_LARGE)
+		rcv_count(r,
+			  k->state == RCV_IDLE ? OG_RCV_CTR_TOO_LARGE_LENGTH
+					       : OG_RCV_CTR_TOO_LARGE_CHUNKED,
+			  1);
 	if (k->state == RCV_IDLE && err == OG_HTTP_ERR_BODY_TOO_LARGE)
 		request_labels(k, og_http_req_get(&k->hp)); /* the head is complete */
 	rcv_req_drop(r, &k->req);
@@ -811,8 +817,13 @@ og_rcv_create(const struct og_rcv_conf *conf)
 			r->conf.http.max_header_bytes = d.max_header_bytes;
 		if (r->conf.http.max_headers == 0)
 			r->conf.http.max_headers = d.max_headers;
-		/* the wire limit: a gzip body is limited again after inflation */
-		r->conf.http.max_body = r->conf.max_body;
+		/*
+		 * The wire limit: the effective body limit (the budget may cap
+		 * it), so a Content-Length or chunk size past it is 413 at once;
+		 * a compressed body is limited again as it inflates.
+		 */
+		r->conf.http.max_body =
+			og_rcv_body_limit(r->conf.max_body, og_budget_max_grant(conf->budget));
 	}
 	elt = sizeof(struct rcv_conn) + og_http_parser_mem_size(&r->conf.http);
 	snprintf(name, sizeof(name), "%s_conn", conf->name);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * From a complete request body to an answer: inflate (gzip), transcode
+ * From a complete request body to an answer: decompress (gzip), transcode
  * (OTLP/JSON to protobuf), scan and validate (lib/otlp), build the record's
  * pieces (each resource entry as received, or rebuilt without its rejected
  * items) and hand the record to the batcher. Uncompressed protobuf is never
@@ -48,20 +48,21 @@ body_replace(struct og_rcv *r, struct body *b, void *data, uint64_t len, uint64_
 	b->mem = mem;
 }
 
-/* A pool or heap decode buffer of @p len bytes, reserved in the budget first. */
+/*
+ * A pool or heap decode buffer of @p len bytes, reserved in the budget first
+ * for a request that holds @p held already (rcv_reserve(): 413 when it could
+ * never be granted, 503 when not now).
+ */
 static void *
-buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
+buf_take_big(struct og_rcv *r, uint64_t held, uint64_t len, uint64_t *mem, struct rcv_answer *a)
 {
 	uint64_t charged;
 	void *p;
 
 	/* the element size is known before allocating: reserve, then take */
 	charged = len <= r->conf.buf_size ? r->conf.buf_size + RTE_CACHE_LINE_SIZE * 2 : len + 256;
-	if (!og_budget_reserve(r->conf.budget, charged)) {
-		rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-		rcv_answer_set(a, 503, "memory budget exhausted; retry later");
+	if (rcv_reserve(r, held, charged, a) != 0)
 		return NULL;
-	}
 	p = rcv_buf_alloc(r, len, mem);
 	if (p == NULL) {
 		og_budget_release(r->conf.budget, charged);
@@ -71,11 +72,9 @@ buf_take_big(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a
 	}
 	/* settle the reservation to what the buffer really holds */
 	if (*mem > charged) {
-		if (!og_budget_reserve(r->conf.budget, *mem - charged)) {
+		if (rcv_reserve(r, held + charged, *mem - charged, a) != 0) {
 			og_budget_release(r->conf.budget, charged);
 			rcv_buf_free(p);
-			rcv_count(r, OG_RCV_CTR_BUDGET_REFUSED, 1);
-			rcv_answer_set(a, 503, "memory budget exhausted; retry later");
 			return NULL;
 		}
 	} else {
@@ -94,7 +93,7 @@ buf_give_back(struct og_rcv *r, void *p, uint64_t mem)
 
 /* A decode buffer of @p len bytes: a scratch one when small, else buf_take_big(). */
 static void *
-buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
+buf_take(struct og_rcv *r, uint64_t held, uint64_t len, uint64_t *mem, struct rcv_answer *a)
 {
 	void *p;
 
@@ -103,7 +102,7 @@ buf_take(struct og_rcv *r, uint64_t len, uint64_t *mem, struct rcv_answer *a)
 		*mem = 0;
 		return p;
 	}
-	return buf_take_big(r, len, mem, a);
+	return buf_take_big(r, held, len, mem, a);
 }
 
 /* The body's segments into r->segs; -1 when there are more than it holds. */
@@ -140,7 +139,7 @@ body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 
 	if (b->chain == NULL)
 		return 0;
-	p = buf_take(r, b->len, &mem, a);
+	p = buf_take(r, b->mem, b->len, &mem, a);
 	if (p == NULL)
 		return -1;
 	for (const struct rte_mbuf *m = b->chain; m != NULL; m = m->next) {
@@ -152,6 +151,27 @@ body_flatten(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 	body_replace(r, b, p, off, mem);
 	return 0;
 }
+
+/*
+ * A Content-Encoding the receiver decodes. Every one is driven by
+ * body_decompress(), the one place that holds "decoded size so far" against
+ * the effective body limit, so a later encoding (zstd, snappy) gets the
+ * same limit, the same bounded work on a bomb and the same answers by
+ * filling in a row of codecs[].
+ */
+struct codec {
+	/* the decoded size the body announces, 0 when unknown: a hint to size
+	 * the buffer, checked by decoding (gzip: the last member's ISIZE) */
+	uint64_t (*size_hint)(const struct og_seg *segs, uint32_t n, uint64_t len);
+	/* decode into out[0, cap): OG_OK, -OG_OTLP_ERR_TOO_LARGE past cap, or a
+	 * decode error; *len is 0 on error */
+	int (*decode)(struct og_rcv *r, const struct og_seg *segs, uint32_t n, uint8_t *out,
+		      size_t cap, size_t *len, struct og_otlp_error *err);
+	/* decode keeping nothing, stopping as soon as the output passes @p limit:
+	 * work bounded by the limit, no memory; *len as far as it got */
+	int (*measure)(struct og_rcv *r, const struct og_seg *segs, uint32_t n, size_t limit,
+		       size_t *len, struct og_otlp_error *err);
+};
 
 /* RFC 1952 2.3.1: ISIZE, the last four bytes, is the input size mod 2^32. */
 static uint64_t
@@ -165,10 +185,59 @@ gzip_isize(const struct og_seg *segs, uint32_t n, uint64_t total)
 }
 
 static int
-body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
+gzip_decode(struct og_rcv *r, const struct og_seg *segs, uint32_t n, uint8_t *out, size_t cap,
+	    size_t *len, struct og_otlp_error *err)
 {
-	uint64_t max = r->conf.max_body, cap, mem;
+	return og_gzip_inflate(r->inflater, segs, n, out, cap, len, err);
+}
+
+static int
+gzip_measure(struct og_rcv *r, const struct og_seg *segs, uint32_t n, size_t limit, size_t *len,
+	     struct og_otlp_error *err)
+{
+	return og_gzip_measure(r->inflater, segs, n, limit, len, err);
+}
+
+static const struct codec codecs[OG_RCV_COMP_N] = {
+	[OG_RCV_COMP_GZIP] = { gzip_isize, gzip_decode, gzip_measure },
+};
+
+/* The decoded body passed the limit: 413, never to be retried as it is. */
+static void
+too_large_decoded(struct og_rcv *r, uint64_t limit, struct rcv_answer *a)
+{
+	rcv_count(r, OG_RCV_CTR_TOO_LARGE_DECODED, 1);
+	rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes after decompression",
+		       limit);
+}
+
+/* Measure a body of unknown or doubtful decoded size; -1 with the answer when it fails. */
+static int
+body_measure(struct og_rcv *r, const struct codec *cd, uint32_t n, uint64_t limit, size_t *len,
+	     struct rcv_answer *a)
+{
 	struct og_otlp_error err = { 0 };
+	int rc;
+
+	rc = cd->measure(r, r->segs, n, limit, len, &err);
+	rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, *len);
+	if (rc == OG_OK)
+		return 0;
+	r->stats.decode_errors[err.code]++;
+	if (rc == -OG_OTLP_ERR_TOO_LARGE)
+		too_large_decoded(r, limit, a);
+	else
+		rcv_answer_fmt(a, r->text, 400, "%s (compressed byte %" PRIu64 ")",
+			       og_otlp_err_msg(err.code), err.offset);
+	return -1;
+}
+
+static int
+body_decompress(struct og_rcv *r, const struct codec *cd, struct body *b, struct rcv_answer *a)
+{
+	uint64_t limit = rcv_body_limit(r), cap, mem;
+	struct og_otlp_error err = { 0 };
+	bool measured = false;
 	size_t out_len = 0;
 	uint32_t n;
 	void *out;
@@ -178,18 +247,32 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		return -1;
 	if (body_segs(r, b, &n) != 0)
 		return -1;
-	/* size the buffer by the trailer; a lying trailer costs one retry */
-	cap = gzip_isize(r->segs, n, b->len);
-	if (cap == 0 || cap > max)
-		cap = OG_MIN(max, OG_MAX(b->len * 8, (uint64_t)4096));
+	/*
+	 * Size the buffer by the body's own claim when it is within the limit.
+	 * Otherwise (unknown, or a claim past the limit: a bomb, or garbage)
+	 * measure first: no memory is reserved for a body that can never be
+	 * taken, and the work stops at the limit.
+	 */
+	cap = cd->size_hint(r->segs, n, b->len);
+	if (cap == 0 || cap > limit) {
+		if (body_measure(r, cd, n, limit, &out_len, a) != 0)
+			return -1;
+		cap = out_len;
+		measured = true;
+	}
 	for (;;) {
-		out = buf_take(r, cap, &mem, a);
+		out = buf_take(r, b->mem, cap, &mem, a);
 		if (out == NULL)
 			return -1;
-		rc = og_gzip_inflate(r->inflater, r->segs, n, out, cap, &out_len, &err);
-		if (rc == -OG_OTLP_ERR_TOO_LARGE && cap < max) {
+		rc = cd->decode(r, r->segs, n, out, cap, &out_len, &err);
+		if (rc == -OG_OTLP_ERR_TOO_LARGE && !measured) {
+			/* the claim was short (several gzip members): measure, then again */
 			buf_give_back(r, out, mem);
-			cap = max;
+			rcv_count(r, OG_RCV_CTR_BYTES_INFLATED, cap);
+			if (body_measure(r, cd, n, limit, &out_len, a) != 0)
+				return -1;
+			cap = out_len;
+			measured = true;
 			continue;
 		}
 		break;
@@ -198,9 +281,7 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 		buf_give_back(r, out, mem);
 		r->stats.decode_errors[err.code]++;
 		if (rc == -OG_OTLP_ERR_TOO_LARGE)
-			rcv_answer_fmt(a, r->text, 413,
-				       "body larger than %" PRIu64 " bytes after decompression",
-				       max);
+			too_large_decoded(r, limit, a);
 		else
 			rcv_answer_fmt(a, r->text, 400, "%s (compressed byte %" PRIu64 ")",
 				       og_otlp_err_msg(err.code), err.offset);
@@ -215,28 +296,40 @@ body_inflate(struct og_rcv *r, struct body *b, struct rcv_answer *a)
 static int
 body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct rcv_answer *a)
 {
+	uint64_t limit = rcv_body_limit(r), cap, max_cap, mem;
 	struct og_otlp_error err = { 0 };
 	struct og_wbuf w;
-	uint64_t cap, mem;
 	void *out;
 	int rc;
 
 	if (body_flatten(r, b, a) != 0)
 		return -1;
-	/* typical output is half the JSON; 4 x len + 16 always suffices (og_otlp.h) */
-	cap = b->len / 2 + 4096;
+	/*
+	 * Typical output is half the JSON; 4 x len + 16 always suffices
+	 * (og_otlp.h), and more than the limit is a 413 anyway.
+	 */
+	max_cap = OG_MIN(4 * b->len + 16, limit);
+	cap = OG_MIN(b->len / 2 + 4096, max_cap);
 	for (;;) {
-		out = buf_take(r, cap, &mem, a);
+		out = buf_take(r, b->mem, cap, &mem, a);
 		if (out == NULL)
 			return -1;
 		og_wbuf_init_fixed(&w, out, cap);
 		rc = og_otlp_json_to_pb(sig, b->flat, b->len, &w, &err);
-		if (rc == -OG_OTLP_ERR_NO_SPACE && cap < 4 * b->len + 16) {
+		if (rc == -OG_OTLP_ERR_NO_SPACE && cap < max_cap) {
 			buf_give_back(r, out, mem);
-			cap = 4 * b->len + 16;
+			cap = max_cap;
 			continue;
 		}
 		break;
+	}
+	if (rc == -OG_OTLP_ERR_NO_SPACE && cap < 4 * b->len + 16) {
+		/* the protobuf passed the limit */
+		buf_give_back(r, out, mem);
+		rcv_count(r, OG_RCV_CTR_TOO_LARGE_DECODED, 1);
+		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes as protobuf",
+			       limit);
+		return -1;
 	}
 	if (rc != OG_OK) {
 		buf_give_back(r, out, mem);
@@ -245,10 +338,10 @@ body_transcode(struct og_rcv *r, enum og_otlp_signal sig, struct body *b, struct
 			       og_otlp_err_msg(err.code), err.offset);
 		return -1;
 	}
-	if (w.len > r->conf.max_body) {
+	if (w.len > limit) {
 		buf_give_back(r, out, mem);
-		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes",
-			       r->conf.max_body);
+		rcv_count(r, OG_RCV_CTR_TOO_LARGE_DECODED, 1);
+		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes", limit);
 		return -1;
 	}
 	og_pipe_count_copied(w.len);
@@ -283,7 +376,7 @@ body_hold(struct og_rcv *r, struct body *b, struct rte_mempool *mp)
 	if (rcv_buf_is_scratch(b->flat)) {
 		/* a scratch buffer stays with the receiver: move to a real one */
 		struct rcv_answer unused;
-		void *p = buf_take_big(r, b->len, &mem, &unused);
+		void *p = buf_take_big(r, 0, b->len, &mem, &unused);
 
 		if (p == NULL) {
 			body_drop(r, b);
@@ -374,13 +467,16 @@ rcv_process(struct og_rcv *r, struct rcv_req *q, struct rcv_answer *a)
 	q->mem = q->mem_used = 0;
 	a->status = 0; /* not decided yet */
 
-	if (q->comp == OG_RCV_COMP_GZIP && body_inflate(r, &b, a) != 0)
+	if (q->comp < OG_RCV_COMP_N && codecs[q->comp].decode != NULL &&
+	    body_decompress(r, &codecs[q->comp], &b, a) != 0)
 		goto fail;
 	if (q->enc == OG_RCV_ENC_JSON && body_transcode(r, sig, &b, a) != 0)
 		goto fail;
-	if (b.len > r->conf.max_body) {
+	if (b.len > rcv_body_limit(r)) {
+		/* the budget shrank since the head was admitted */
+		rcv_count(r, OG_RCV_CTR_TOO_LARGE_DECODED, 1);
 		rcv_answer_fmt(a, r->text, 413, "body larger than %" PRIu64 " bytes",
-			       r->conf.max_body);
+			       rcv_body_limit(r));
 		goto fail;
 	}
 	if (body_segs(r, &b, &n) != 0 && body_flatten(r, &b, a) != 0)

@@ -208,19 +208,31 @@ int rcv_buf_copy(struct og_rcv *r, struct rte_mempool *mp, const void *data, uin
 uint64_t rcv_pool_cost(const struct rte_mempool *mp);
 
 /* rcv_req.c: a request's admission, body and end */
+/* The effective body limit now: --max-body, or less when the budget caps it. */
+uint64_t rcv_body_limit(const struct og_rcv *r);
 /*
- * Admit a request whose labels are set: its encoding and compression, then
- * memory for its body, reserved whole when its length is known (@p known,
- * @p len), else while it arrives. 0, or -ENOTSUP (415) or -ENOBUFS (503)
- * with the refusal in *a (literal message).
+ * Reserve @p n bytes of budget for a request that holds @p held already:
+ * the one place that tells "can never fit" from "not now". 0; -EMSGSIZE
+ * (413, counted: held + n is more than the budget can ever grant one
+ * request) or -ENOBUFS (503, counted: others hold the budget) with the
+ * refusal in *a (413: formatted into r->text).
+ */
+int rcv_reserve(struct og_rcv *r, uint64_t held, uint64_t n, struct rcv_answer *a);
+/*
+ * Admit a request whose labels are set: its encoding and compression, its
+ * length against the effective body limit, then memory for its body,
+ * reserved whole when its length is known (@p known, @p len), else while it
+ * arrives. 0, or -ENOTSUP (415), -EMSGSIZE (413: never retry; its message is
+ * in r->text, answer it at once) or -ENOBUFS (503) with the refusal in *a.
  */
 int rcv_req_admit(struct og_rcv *r, struct rcv_req *q, bool known, uint64_t len,
 		  struct rcv_answer *a);
 /*
  * Body bytes [p, p+len) inside segment @p m join the request's body: @p m
  * itself when *kept is false (then *kept is set), else an indirect mbuf.
- * 0, or -ENOBUFS (503) or -EMSGSIZE (413) with the request dropped and
- * the refusal in *a.
+ * 0, or -ENOBUFS (503) or -EMSGSIZE (413: past the effective body limit, or
+ * more memory than one request can be granted) with the request dropped
+ * and the refusal in *a.
  */
 int rcv_req_add(struct og_rcv *r, struct rcv_req *q, struct rte_mbuf *m, const uint8_t *p,
 		uint32_t len, bool *kept, struct rcv_answer *a);

@@ -264,6 +264,62 @@ test_zip_bomb(void)
 	og_wbuf_free(&gz);
 }
 
+/*
+ * og_gzip_measure(): the size og_gzip_inflate() would produce, keeping
+ * nothing; past the limit it stops within one 32 KiB window, and it reports
+ * the same errors.
+ */
+static void
+test_measure(void)
+{
+	const size_t big = 100u << 20, limit = 4u << 20;
+	struct og_otlp_error err;
+	struct og_wbuf gz;
+	uint8_t *zeros;
+	size_t size;
+
+	for (size_t i = 0; i < OG_ARRAY_SIZE(samples); i++) {
+		uint8_t *pb, *gzb;
+		size_t pb_len, gz_len;
+		uint32_t nseg = 1;
+		struct og_seg one, *segs;
+
+		load(samples[i], &pb, &pb_len, &gzb, &gz_len);
+		one = (struct og_seg){ gzb, (uint32_t)gz_len };
+		segs = og_test_split(gzb, gz_len, 1448, &nseg);
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, &one, 1, pb_len, &size, &err), OG_OK);
+		CU_ASSERT_EQUAL(size, pb_len);
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, segs, nseg, SIZE_MAX, &size, &err), OG_OK);
+		CU_ASSERT_EQUAL(size, pb_len);
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, segs, nseg, pb_len - 1, &size, &err),
+				-OG_OTLP_ERR_TOO_LARGE);
+		CU_ASSERT_EQUAL(err.code, OG_OTLP_ERR_TOO_LARGE);
+		CU_ASSERT(size <= pb_len);
+		/* truncated: the same error as inflating */
+		one.len = (uint32_t)gz_len - 3;
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, &one, 1, SIZE_MAX, &size, &err),
+				-OG_OTLP_ERR_GZIP_TRUNCATED);
+		free(segs);
+		free(pb);
+		free(gzb);
+	}
+	zeros = calloc(1, big);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zeros);
+	og_wbuf_init_growable(&gz);
+	CU_ASSERT_EQUAL_FATAL(og_gzip_deflate(zeros, big, &gz, 1), OG_OK);
+	free(zeros);
+	{
+		struct og_seg one = { gz.data, (uint32_t)gz.len };
+
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, &one, 1, limit, &size, &err),
+				-OG_OTLP_ERR_TOO_LARGE);
+		CU_ASSERT(size >= limit && size <= limit + 32768);
+		CU_ASSERT_EQUAL(og_gzip_measure(inf, &one, 1, SIZE_MAX, &size, &err), OG_OK);
+		CU_ASSERT_EQUAL(size, big);
+	}
+	og_wbuf_free(&gz);
+}
+
 /* Every proper prefix of a body fails, and never as success or a crash. */
 static void
 test_truncation(void)
@@ -753,6 +809,7 @@ static CU_TestInfo gzip_tests[] = {
 	{ "samples: mixed small and large segments", test_mixed_segments },
 	{ "limit: exact size ok, one less too large", test_limit_exact },
 	{ "zip bomb: 100 MiB of zeros vs 64 MiB limit", test_zip_bomb },
+	{ "measure: size without memory, stops at the limit", test_measure },
 	{ "truncation at every byte", test_truncation },
 	{ "header: FTEXT/FHCRC/FEXTRA/FNAME/FCOMMENT, reserved, magic", test_header_flags },
 	{ "trailer: CRC32 and ISIZE mismatch", test_trailer },

@@ -978,6 +978,179 @@ test_413(void)
 	expect_status(&r, 413, false, RPC_INVAL);
 	still_open(c); /* the body was read whole: the connection can go on */
 	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 413), 2);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_LENGTH), 1);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_DECODED), 1);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 0);
+	end_checks();
+}
+
+/* A gzip body of @p n zero bytes (ISA-L level 1: about 1 KB per MiB). */
+static void
+zeros_gz(size_t n, struct og_wbuf *gz)
+{
+	uint8_t *zeros = calloc(1, n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zeros);
+	og_wbuf_init_growable(gz);
+	CU_ASSERT_EQUAL_FATAL(og_gzip_deflate(zeros, n, gz, 1), OG_OK);
+	free(zeros);
+}
+
+/*
+ * A gzip bomb (100 MiB of zeros) and one whose trailer lies about its
+ * size: 413, inflation stopped at the limit (plus one 32 KiB window), no
+ * decode buffer taken for the honest one, nothing reserved but the wire
+ * bytes, and the connection goes on.
+ */
+static void
+test_gzip_bomb(void)
+{
+	struct rp_conn *c = rp_connect(env);
+	uint64_t inflated;
+	struct og_wbuf gz;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	zeros_gz(100u << 20, &gz);
+	CU_ASSERT(gz.len < (1u << 20));
+	req = build_req("/v1/logs", F_GZIP, gz.data, gz.len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, false, RPC_INVAL);
+	CU_ASSERT_PTR_NULL(rp_resp_hdr(&r, "retry-after", (char[8]){ 0 }, 8));
+	inflated = d_rcv(OG_RCV_CTR_BYTES_INFLATED);
+	CU_ASSERT(inflated >= MAX_BODY && inflated <= MAX_BODY + 32768);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_HEAP_BUFFERS), 0);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_DECODED), 1);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 0);
+	still_open(c);
+
+	/* the same bomb claiming 1000 bytes (ISIZE): 1000 bytes, then measured */
+	gz.data[gz.len - 4] = 0xe8;
+	gz.data[gz.len - 3] = 0x03;
+	gz.data[gz.len - 2] = 0;
+	gz.data[gz.len - 1] = 0;
+	req = build_req("/v1/logs", F_GZIP, gz.data, gz.len, true, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, false, RPC_INVAL);
+	inflated = d_rcv(OG_RCV_CTR_BYTES_INFLATED) - inflated;
+	CU_ASSERT(inflated >= MAX_BODY && inflated <= 1000 + MAX_BODY + 32768);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_DECODED), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_LOGS, 413), 2);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_LOGS, 503), 0);
+	og_wbuf_free(&gz);
+	still_open(c);
+	end_checks();
+}
+
+/*
+ * A budget smaller than --max-body lowers the body limit: what it could
+ * never hold is 413 (Connection: close from the head or mid-body), never
+ * 503; what fits still goes through.
+ */
+static void
+test_budget_caps_limit(void)
+{
+	const struct sample *big = &samples[3]; /* traces-4096: 1.3 MB, 200 KB gzip */
+	const struct sample *s = &samples[1];
+	struct og_budget saved = env->budget;
+	uint64_t limit = og_rcv_body_limit(MAX_BODY, 1u << 20);
+	struct rp_conn *c;
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	/* the limit: the largest body whose reservation the budget grants */
+	CU_ASSERT(limit < MAX_BODY);
+	CU_ASSERT(og_rcv_body_need(limit) <= (1u << 20));
+	CU_ASSERT(og_rcv_body_need(limit + 8) > (1u << 20));
+	CU_ASSERT_EQUAL(og_rcv_body_limit(MAX_BODY, 1ull << 40), MAX_BODY);
+	CU_ASSERT_EQUAL(og_rcv_body_limit(MAX_BODY, 100), 0);
+	CU_ASSERT_FATAL(big->pb_len > limit && big->gz_len < limit);
+
+	og_budget_init(&env->budget, 1u << 20, 1u << 20, 1u << 19);
+	CU_ASSERT_EQUAL(og_budget_max_grant(&env->budget), 1u << 20);
+	/* Content-Length above it: 413 from the head, closed */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/traces", F_PB, big->pb, big->pb_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, false, RPC_INVAL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_LENGTH), 1);
+	/*
+	 * chunked: 413 as soon as the body passes it, closed (in 256 KiB
+	 * chunks: with small ones each segment holds pieces of two chunks, and
+	 * the extra indirect mbufs pass the memory grant first, 413 too)
+	 */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	{
+		char head[512];
+		size_t hl = rp_head(head, sizeof(head), "POST", "/v1/traces",
+				    "application/x-protobuf", "", 0, true, NULL);
+		uint8_t *framed = rp_chunked(big->pb, big->pb_len, 256u << 10, &rlen);
+
+		CU_ASSERT_EQUAL_FATAL(rp_send(c, head, hl, 0), 0);
+		exchange(c, framed, rlen, &r);
+		free(framed);
+	}
+	expect_status(&r, 413, false, RPC_INVAL);
+	closed_after(c, &r);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_CHUNKED), 1);
+	/* gzip that fits as sent but inflates past it: 413 */
+	c = rp_connect(env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	req = build_req("/v1/traces", F_GZIP, big->gz, big->gz_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, false, RPC_INVAL);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_DECODED), 1);
+	/* and a body that fits: 200 */
+	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
+	one_ok(c, s, F_PB, req, rlen, 0, 0, s->pb, s->pb_len);
+	free(req);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 0);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 503), 0);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 413), 3);
+	rp_advance(env, 3000);
+	rp_be_clear();
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	env->budget = saved;
+	end_checks();
+}
+
+/* A request that fits alone but needs both forms at once past the grant: 413, not 503. */
+static void
+test_never_fits_memory(void)
+{
+	const struct sample *big = &samples[3];
+	struct og_budget saved = env->budget;
+	struct rp_conn *c = rp_connect(env);
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/*
+	 * JSON of 3 MB is within the limit of a 6 MiB budget, but its segments
+	 * (~5 MB) and its text copied out (3 MB) exceed 6 MiB at once
+	 */
+	og_budget_init(&env->budget, 6u << 20, 6u << 20, 1u << 20);
+	CU_ASSERT_FATAL(big->json_len < og_rcv_body_limit(MAX_BODY, 6u << 20));
+	req = build_req("/v1/traces", F_JSON, big->json, big->json_len, false, NULL, &rlen);
+	exchange(c, req, rlen, &r);
+	free(req);
+	expect_status(&r, 413, true, RPC_INVAL);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_MEMORY), 1);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 0);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	env->budget = saved;
+	still_open(c);
 	end_checks();
 }
 
@@ -1238,12 +1411,13 @@ test_budget_exhausted(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL_FATAL(og_budget_used(&env->budget), 0);
-	og_budget_init(&env->budget, 16384, 16384, 8192);
+	/* another request holds all but 8 KiB: alone these would fit, so 503 */
+	CU_ASSERT_TRUE_FATAL(og_budget_reserve(&env->budget, env->budget.limit - 8192));
 	/* Content-Length known: refused from the head, body read and dropped */
 	req = build_req("/v1/traces", F_PB, s->pb, s->pb_len, false, NULL, &rlen);
 	exchange(c, req, rlen, &r);
 	expect_503(&r);
-	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), env->budget.limit - 8192);
 	CU_ASSERT_FALSE(rp_closed_by_server(c));
 	free(req);
 	/* chunked: refused when its first segment cannot be reserved; closed */
@@ -1252,12 +1426,14 @@ test_budget_exhausted(void)
 	free(req);
 	expect_503(&r);
 	closed_after(c, &r);
-	CU_ASSERT_EQUAL(og_budget_used(&env->budget), 0);
+	CU_ASSERT_EQUAL(og_budget_used(&env->budget), env->budget.limit - 8192);
 	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_BUDGET_REFUSED), 2);
 	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 503), 2);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_LARGE_MEMORY), 0);
 	rp_advance(env, 3000);
 	CU_ASSERT_EQUAL(rp_be.len[OG_OTLP_TRACES], 0);
 	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_RECEIVED, OG_OTLP_TRACES), 0);
+	og_budget_release(&env->budget, env->budget.limit - 8192);
 
 	/* gzip: the compressed body fits, its inflation buffer does not */
 	og_budget_init(&env->budget, 3u << 20, 3u << 20, 1u << 20);
@@ -2035,12 +2211,17 @@ static CU_TestInfo receiver_tests[] = {
 	  test_refused_large_closes },
 	{ "lingering close: the rest is dropped, closed on FIN or at 2 s", test_lingering_close },
 	{ "413: Content-Length over --max-body, gzip inflating past it", test_413 },
+	{ "gzip bomb: 413, inflation stopped at the limit, no buffer", test_gzip_bomb },
+	{ "budget below --max-body: 413 (head, chunked, inflated), not 503",
+	  test_budget_caps_limit },
+	{ "needs more memory at once than one request is granted: 413", test_never_fits_memory },
 	{ "415: Content-Type and Content-Encoding", test_415 },
 	{ "431 and 505 close the connection", test_431_505 },
 	{ "pipelined requests answered in order", test_pipelined },
 	{ "Expect: 100-continue", test_expect_continue },
 	{ "HTTP/1.0 and Connection: close", test_close },
-	{ "budget exhausted: 503 + Retry-After, nothing half-accepted", test_budget_exhausted },
+	{ "budget held by others: 503 + Retry-After, nothing half-accepted",
+	  test_budget_exhausted },
 	{ "no record free: 503, items refused", test_items_refused },
 	{ "draining: 503 + Connection: close", test_draining },
 	{ "peer reset or FIN mid-body: no leak", test_abort_mid_body },
