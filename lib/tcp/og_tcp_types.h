@@ -99,6 +99,13 @@ struct og_tcp_app {
 	 * returns @p c is invalid.
 	 */
 	void (*closed)(void *ctx, struct og_tcp_conn *c, int reason);
+	/**
+	 * Optional, listeners only: the stack's connection table is nearly full
+	 * (og_tcp_conf.evict_threshold) and a new passive open needs a slot.
+	 * Release one connection of this listener with og_tcp_abort() and return
+	 * true, or return false when none may go. Runs on the stack's lcore.
+	 */
+	bool (*evict)(void *arg);
 };
 
 /**
@@ -139,6 +146,20 @@ struct og_tcp_conf {
 	 * UINT32_MAX never uses cookies.
 	 */
 	uint32_t syncookie_threshold;
+	/**
+	 * Connections in use (all states) at or above which a passive open asks
+	 * its listener's evict() callback to free a slot first (docs/tcp.md);
+	 * 0 takes max_conns - max_conns / 16. Above it, SYNs to a listener with
+	 * evict() are answered with SYN cookies, so that only a peer that
+	 * completes the handshake (not a spoofed SYN) can cost an eviction.
+	 */
+	uint32_t evict_threshold;
+	/**
+	 * Connections one remote IPv4 address may hold in this stack (all
+	 * states that take a slot); a passive open beyond it is refused with a
+	 * RST (drop reason source_limit). 0: no limit.
+	 */
+	uint32_t max_conns_per_source;
 	/** Out-of-order segments held per connection (default 64). */
 	uint32_t ooo_max;
 	/** Connections allowed in TIME-WAIT at once (default max_conns / 4). */
