@@ -198,6 +198,9 @@ og_tcp_stack_free(struct og_tcp_stack *st)
 		tcp_conn_finish(c, -ECONNABORTED);
 	}
 	tcp_stack_leave(st);
+	/* every connection ended through tcp_conn_finish(): no address counts any more */
+	for (uint32_t i = 0; st->src.e != NULL && i <= st->src.mask; i++)
+		OG_ASSERT(st->src.e[i].n == 0);
 	tcp_src_free(&st->src);
 	rte_free(st->wheel.slots);
 	tcp_table_free(st->ht.b, st->ht.b_mapped);
