@@ -41,6 +41,9 @@ struct app_opts {
 	uint16_t echo_port;    /**< 0 = off */
 	uint16_t discard_port; /**< 0 = off */
 	uint32_t max_conns;
+	/** TCP connections per client address, whole appliance (0: no limit) */
+	uint32_t max_conns_per_source;
+	bool max_conns_per_source_given;
 	int log_level; /**< 0 = unchanged */
 	/* OTLP/HTTP receiver and pipeline (on when a backend is given) */
 	bool otlp_http_off;

@@ -22,6 +22,7 @@ enum {
 	OPT_ECHO,
 	OPT_DISCARD,
 	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_PER_SOURCE,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 	OPT_OTLP_HTTP,
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "echo-port", required_argument, NULL, OPT_ECHO },
 	{ "discard-port", required_argument, NULL, OPT_DISCARD },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "max-conns-per-source", required_argument, NULL, OPT_MAX_CONNS_PER_SOURCE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "otlp-http", required_argument, NULL, OPT_OTLP_HTTP },
@@ -141,6 +143,11 @@ app_usage(const char *prog)
 	       "  --discard-port N            TCP discard service on port N (diagnostic; off\n"
 	       "                              by default)\n"
 	       "  --max-conns N               TCP connections per lcore (default 16384)\n"
+	       "  --max-conns-per-source N    TCP connections one client address may hold\n"
+	       "                              (default --max-conns / 4; 0: no limit); each\n"
+	       "                              RX lcore allows N / RX lcores, rounded up, as\n"
+	       "                              RSS spreads an address's connections; beyond\n"
+	       "                              it a new connection gets a RST\n"
 	       "  --log-level LEVEL           level of otlpgate's logs: emerg alert crit err\n"
 	       "                              warning notice info debug, or 1..8\n"
 	       "  --idle-sleep US             sleep US microseconds after a loop iteration\n"
@@ -415,6 +422,11 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 			if (!parse_u32(optarg, 1, 1u << 24, &o->max_conns))
 				return fail(name, "expected 1..16777216, got", optarg);
 			break;
+		case OPT_MAX_CONNS_PER_SOURCE:
+			if (!parse_u32(optarg, 0, 1u << 30, &o->max_conns_per_source))
+				return fail(name, "expected 0..1073741824, got", optarg);
+			o->max_conns_per_source_given = true;
+			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = parse_level(optarg);
 			if (o->log_level < 0)
@@ -533,6 +545,13 @@ app_parse_args(int argc, char **argv, struct app_opts *o)
 		fprintf(stderr, "otlpgate: --port-ip: required, at least one (see --help)\n");
 		return -1;
 	}
+	/*
+	 * A quarter of a table: at least four addresses are needed to fill an
+	 * lcore's table, and one address alone stays below the eviction
+	 * threshold (docs/receiver.md "Connection pressure").
+	 */
+	if (!o->max_conns_per_source_given)
+		o->max_conns_per_source = OG_MAX(o->max_conns / 4, 1u);
 	if (o->echo_port != 0 && o->echo_port == o->discard_port) {
 		fprintf(stderr,
 			"otlpgate: --discard-port: same port as --echo-port (see --help)\n");

@@ -33,6 +33,7 @@ static struct app_opts opts;
 static struct app_lcore *lcores[RTE_MAX_LCORE];
 static struct og_tcp_stack *stacks[RTE_MAX_LCORE];
 static unsigned int n_lcores, n_stacks;
+static unsigned int n_rx; /* RX lcores: one TCP stack each (resolve_roles()) */
 static uint64_t tsc_per_us;
 /* wall clock at start, for the Date header: unix seconds = unix0 + TSC delta */
 static uint64_t unix0_s, tsc0;
@@ -363,6 +364,13 @@ lcore_setup(unsigned int lcore_id, uint8_t roles, uint16_t queue_id, struct rte_
 	}
 	og_tcp_conf_init(&tc);
 	tc.max_conns = opts.max_conns;
+	/*
+	 * --max-conns-per-source is for the appliance; RSS spreads one
+	 * address's connections (their source ports differ) evenly over the
+	 * RX queues, so each stack allows its share, rounded up.
+	 */
+	tc.max_conns_per_source =
+		(uint32_t)(((uint64_t)opts.max_conns_per_source + n_rx - 1) / n_rx);
 	tc.hdr_pool = hdr_mp;
 	tc.clone_pool = clone_mp;
 	tc.tx_csum_offload = tx_offload;
@@ -399,8 +407,6 @@ lcore_free(struct app_lcore *lc)
 	rte_mempool_free(lc->diag_pool);
 	rte_free(lc);
 }
-
-static unsigned int n_rx;
 
 /*
  * Check the role options against the EAL's lcores, or apply the default:
@@ -618,6 +624,12 @@ main(int argc, char **argv)
 	}
 	APP_LOG(INFO, "running on %u lcore(s)%s%s", n_lcores,
 		opts.echo_port ? ", echo service on" : "", opts.discard_port ? ", discard on" : "");
+	if (opts.max_conns_per_source != 0)
+		APP_LOG(INFO, "TCP connections per client address: %u (%u per RX lcore)",
+			opts.max_conns_per_source,
+			(uint32_t)(((uint64_t)opts.max_conns_per_source + n_rx - 1) / n_rx));
+	else
+		APP_LOG(INFO, "TCP connections per client address: no limit");
 
 	main_lc = NULL;
 	for (unsigned int i = 0; i < n_lcores; i++) {

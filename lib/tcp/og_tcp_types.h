@@ -146,15 +146,22 @@ struct og_tcp_conf {
 	 * UINT32_MAX never uses cookies.
 	 */
 	uint32_t syncookie_threshold;
-	/** Out-of-order segments held per connection (default 64). */
-	uint32_t ooo_max;
 	/**
-	 * Connections in use above which a listener's evict() is asked for a
-	 * slot before a new passive open; 0 takes a default near max_conns.
+	 * Connections in use (all states) at or above which a passive open asks
+	 * its listener's evict() callback to free a slot first (docs/tcp.md);
+	 * 0 takes max_conns - max_conns / 16. Above it, SYNs to a listener with
+	 * evict() are answered with SYN cookies, so that only a peer that
+	 * completes the handshake (not a spoofed SYN) can cost an eviction.
 	 */
 	uint32_t evict_threshold;
-	/** Connections one source address may hold (0: no limit). */
+	/**
+	 * Connections one remote IPv4 address may hold in this stack (all
+	 * states that take a slot); a passive open beyond it is refused with a
+	 * RST (drop reason source_limit). 0: no limit.
+	 */
 	uint32_t max_conns_per_source;
+	/** Out-of-order segments held per connection (default 64). */
+	uint32_t ooo_max;
 	/** Connections allowed in TIME-WAIT at once (default max_conns / 4). */
 	uint32_t max_time_wait;
 	/** TIME-WAIT duration in microseconds (default 1 s, docs/tcp.md). */

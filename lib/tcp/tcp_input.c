@@ -458,11 +458,57 @@ conn_init(struct og_tcp_conn *c, struct tcp_listener *l)
 	c->last_rx_us = c->st->now_us;
 }
 
+/* The remote address already holds its max_conns_per_source connections. */
+static bool
+source_full(const struct og_tcp_stack *st, const struct og_tcp_tuple *t)
+{
+	return st->src.e != NULL &&
+	       tcp_src_count(&st->src, t->raddr_be) >= st->conf.max_conns_per_source;
+}
+
+/* A new passive connection from @p c's address holds a slot: count it. */
+static void
+source_count(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (st->src.e != NULL && tcp_src_inc(&st->src, c->t.raddr_be))
+		c->src_counted = 1;
+}
+
+/* The table is at evict_threshold and the listener can make room. */
+static bool
+under_pressure(const struct og_tcp_stack *st, const struct tcp_listener *l)
+{
+	return l->app->evict != NULL && st->nconns >= st->conf.evict_threshold;
+}
+
+/*
+ * A passive open needs a slot and the table is nearly full: ask the listener
+ * once to release one of its connections (docs/tcp.md "Connection
+ * pressure"). The connection it aborts only gives its slot back when it is
+ * reaped; at depth 1 (straight from og_tcp_input_burst(), no caller holding
+ * a connection) that can happen now, so the open that asked gets the slot.
+ */
+static void
+evict_ask(struct og_tcp_stack *st, const struct tcp_listener *l)
+{
+	if (!under_pressure(st, l))
+		return;
+	tcp_count(st, OG_TCP_CNT_EVICT_ASKED);
+	if (!l->app->evict(l->arg))
+		return;
+	tcp_count(st, OG_TCP_CNT_EVICTIONS);
+	if (st->depth == 1)
+		tcp_stack_reap(st);
+}
+
 static void
 listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tcp_tuple *t,
 	     struct seg *s)
 {
 	struct og_tcp_conn *c;
+	bool cookies;
 
 	/* RFC 9293 3.10.7.2 LISTEN: first check for an RST */
 	if (s->flags & TCP_TH_RST) {
@@ -480,12 +526,19 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 			rst_for(st, t, s);
 			return;
 		}
+		if (source_full(st, t)) {
+			tcp_drop(st, OG_TCP_DROP_SOURCE_LIMIT);
+			rst_for(st, t, s);
+			return;
+		}
+		evict_ask(st, l);
 		c = tcp_conn_alloc(st, t);
 		if (c == NULL) {
 			tcp_drop(st, OG_TCP_DROP_CONN_LIMIT);
 			return;
 		}
 		conn_init(c, l);
+		source_count(c);
 		c->cookie = 1;
 		c->irs = s->seq - 1;
 		c->iss = s->ack - 1;
@@ -524,12 +577,32 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 		tcp_drop(st, OG_TCP_DROP_BAD_FLAGS);
 		return;
 	}
+	/*
+	 * A source at its cap is refused before any state or cookie: the RST
+	 * tells a real client at once, where a silent drop would have it
+	 * retransmit its SYN for a minute.
+	 */
+	if (source_full(st, t)) {
+		tcp_drop(st, OG_TCP_DROP_SOURCE_LIMIT);
+		rst_for(st, t, s);
+		return;
+	}
+	/* without cookies the SYN itself must make room */
+	cookies = st->conf.syncookie_threshold != UINT32_MAX;
+	if (!cookies)
+		evict_ask(st, l);
+	/*
+	 * Cookies, besides a half-open flood (RFC 4987 3.6), when the table is
+	 * full or, for a listener that can evict, at the eviction threshold:
+	 * the slot, and the eviction it may cost, wait for the ACK that proves
+	 * the peer's address, so spoofed SYNs cannot evict anyone.
+	 */
 	if (st->stats.half_open >= st->conf.syncookie_threshold ||
-	    st->nconns >= st->conf.max_conns) {
+	    st->nconns >= st->conf.max_conns || (cookies && under_pressure(st, l))) {
 		struct tcp_cookie_data d;
 		uint32_t isn;
 
-		if (st->conf.syncookie_threshold == UINT32_MAX) {
+		if (!cookies) {
 			tcp_drop(st, OG_TCP_DROP_SYN_OVERFLOW);
 			return;
 		}
@@ -548,6 +621,7 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 		return;
 	}
 	conn_init(c, l);
+	source_count(c);
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->rcv_adv = c->rcv_nxt;

@@ -172,6 +172,28 @@ struct tcp_htab {
 void *tcp_table_alloc(const char *name, size_t size, size_t *mapped);
 void tcp_table_free(void *p, size_t mapped);
 
+/* --- connections per remote address (tcp_source.c) --- */
+struct tcp_src_ent {
+	uint32_t addr_be;
+	uint32_t n; /* connections holding a slot; 0: the entry is free */
+};
+struct tcp_src_tab {
+	struct tcp_src_ent *e; /* NULL: max_conns_per_source is 0, nothing counted */
+	size_t mapped;	       /* tcp_table_alloc() */
+	uint32_t mask;
+	uint8_t key[16];
+};
+
+/** A table for the addresses of @p max_conns connections. @return 0 or -ENOMEM. */
+int tcp_src_init(struct tcp_src_tab *t, uint32_t max_conns, const uint8_t key[16]);
+void tcp_src_free(struct tcp_src_tab *t);
+/** Connections counted for @p addr_be. */
+uint32_t tcp_src_count(const struct tcp_src_tab *t, uint32_t addr_be);
+/** Count one more connection of @p addr_be. @return false when it could not be counted. */
+bool tcp_src_inc(struct tcp_src_tab *t, uint32_t addr_be);
+/** Count one connection of @p addr_be less. */
+void tcp_src_dec(struct tcp_src_tab *t, uint32_t addr_be);
+
 /* --- connections and the stack --- */
 struct tcp_listener {
 	uint32_t addr_be;
@@ -193,6 +215,7 @@ struct og_tcp_conn {
 	uint8_t want_sendable : 1, in_recovery : 1, rtt_timing : 1, ooo_fin : 1, persist : 1,
 		on_tw : 1, cookie : 1, dead : 1;
 	uint8_t fin_acked : 1, sq_full_seen : 1, out_pending : 1;
+	uint8_t src_counted : 1; /* counted in the stack's tcp_src_tab */
 	uint8_t dupacks;
 	uint8_t cc_algo; /* enum tcp_cc_algo (tcp_cc.h) */
 	uint8_t retries;
@@ -251,6 +274,7 @@ struct og_tcp_stack {
 	uint16_t ntx;
 	struct rte_mbuf *txq[TCP_TX_BURST];
 	struct tcp_htab ht;
+	struct tcp_src_tab src; /* conf.max_conns_per_source */
 	struct tcp_wheel wheel;
 	struct og_tcp_conn *conns;
 	struct og_tcp_conn *free_list;
@@ -348,6 +372,12 @@ void tcp_timer_update(struct og_tcp_conn *c);
 void tcp_enter_time_wait(struct og_tcp_conn *c);
 void tcp_stack_enter(struct og_tcp_stack *st);
 void tcp_stack_leave(struct og_tcp_stack *st);
+/**
+ * Release the slots of the connections that closed, now rather than when the
+ * outermost entry point returns. Only where no caller up the stack holds a
+ * connection: a listener's segment at depth 1, after evict() aborted one.
+ */
+void tcp_stack_reap(struct og_tcp_stack *st);
 uint32_t tcp_rcv_window(const struct og_tcp_conn *c);
 void tcp_rtt_sample(struct og_tcp_conn *c, uint32_t rtt_us);
 void tcp_rto_arm(struct og_tcp_conn *c);

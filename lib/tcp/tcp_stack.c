@@ -100,6 +100,11 @@ conf_fill(struct og_tcp_conf *c)
 		c->syncookie_threshold = OG_MAX(c->max_conns / 4, 1u);
 	if (c->max_time_wait == 0)
 		c->max_time_wait = OG_MAX(c->max_conns / 4, 1u);
+	/* evict with a sixteenth of the table still free: room for the opens in flight */
+	if (c->evict_threshold == 0)
+		c->evict_threshold = OG_MAX(c->max_conns - c->max_conns / 16, 1u);
+	if (c->evict_threshold > c->max_conns)
+		c->evict_threshold = c->max_conns;
 	if (c->clone_pool == NULL)
 		c->clone_pool = c->hdr_pool;
 	if (c->wscale > 14)
@@ -116,7 +121,7 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	};
 	struct og_tcp_stack *st;
 	struct tcp_timer_list *slots;
-	uint8_t k[16];
+	uint8_t k[16], *keys[4];
 
 	if (conf == NULL || conf->hdr_pool == NULL || conf->tx == NULL ||
 	    (conf->max_conns != 0 && conf->max_conns > (1u << 26)))
@@ -131,16 +136,22 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	st->ooo_dynfield = rte_mbuf_dynfield_register(&ooo_desc);
 	if (st->ooo_dynfield < 0)
 		goto fail;
-	/* independent keys for the table, the ISNs and the cookies */
-	for (int i = 0; i < 3; i++) {
-		uint8_t *dst = i == 0 ? k : i == 1 ? st->isn_key : st->cookie_key;
+	/* independent keys for the table, the ISNs, the cookies and the source counts */
+	keys[0] = k;
+	keys[1] = st->isn_key;
+	keys[2] = st->cookie_key;
+	keys[3] = st->src.key;
+	for (int i = 0; i < (int)OG_ARRAY_SIZE(keys); i++) {
 		uint64_t a = tcp_siphash(st->conf.secret, &i, sizeof(i));
 		uint64_t b = tcp_siphash(st->conf.secret, &a, sizeof(a));
 
-		memcpy(dst, &a, 8);
-		memcpy(dst + 8, &b, 8);
+		memcpy(keys[i], &a, 8);
+		memcpy(keys[i] + 8, &b, 8);
 	}
 	if (tcp_htab_init(&st->ht, st->conf.max_conns, k) != 0)
+		goto fail;
+	if (st->conf.max_conns_per_source != 0 &&
+	    tcp_src_init(&st->src, st->conf.max_conns, st->src.key) != 0)
 		goto fail;
 	st->conns = tcp_table_alloc("og_tcp_conns", sizeof(*st->conns) * st->conf.max_conns,
 				    &st->conns_mapped);
@@ -161,6 +172,7 @@ og_tcp_stack_create(const struct og_tcp_conf *conf)
 	st->port_next = (uint16_t)tcp_siphash(st->isn_key, "port", 4);
 	return st;
 fail:
+	tcp_src_free(&st->src);
 	tcp_table_free(st->ht.b, st->ht.b_mapped);
 	tcp_table_free(st->conns, st->conns_mapped);
 	rte_free(st->listeners);
@@ -186,6 +198,10 @@ og_tcp_stack_free(struct og_tcp_stack *st)
 		tcp_conn_finish(c, -ECONNABORTED);
 	}
 	tcp_stack_leave(st);
+	/* every connection ended through tcp_conn_finish(): no address counts any more */
+	for (uint32_t i = 0; st->src.e != NULL && i <= st->src.mask; i++)
+		OG_ASSERT(st->src.e[i].n == 0);
+	tcp_src_free(&st->src);
 	rte_free(st->wheel.slots);
 	tcp_table_free(st->ht.b, st->ht.b_mapped);
 	tcp_table_free(st->conns, st->conns_mapped);
@@ -206,6 +222,12 @@ tcp_stack_leave(struct og_tcp_stack *st)
 		tcp_tx_flush(st);
 		reap(st);
 	}
+}
+
+void
+tcp_stack_reap(struct og_tcp_stack *st)
+{
+	reap(st);
 }
 
 /* --- connections --- */
@@ -252,6 +274,16 @@ tcp_conn_finish(struct og_tcp_conn *c, int reason)
 	c->dead = 1;
 	tcp_htab_remove(&st->ht, c);
 	tcp_wheel_cancel(&st->wheel, &c->tm);
+	/*
+	 * Every way a connection ends comes through here (close, abort, RST,
+	 * timeout, TIME-WAIT expiry or reuse, stack free): its address counts
+	 * one connection less from now on, not from the reap at depth 0, so a
+	 * new SYN in the same burst (a TIME-WAIT reuse) sees the right count.
+	 */
+	if (c->src_counted) {
+		tcp_src_dec(&st->src, c->t.raddr_be);
+		c->src_counted = 0;
+	}
 	if (c->on_tw) {
 		TAILQ_REMOVE(&st->tw_list, c, tw_link);
 		c->on_tw = 0;

@@ -5,9 +5,15 @@
  *   byte 0: op (low 3 bits) ; bytes 1..: op arguments
  * ops: 0 segment (flags, seq/ack deltas, window, length, option bytes),
  *      1 advance the clock, 2 app send, 3 app recv_done, 4 app close.
- * The stack must neither crash nor leak, whatever arrives.
+ * Bit 7 of the first byte (ignored by the op) turns SYN cookies off, so that
+ * SYNs themselves ask for evictions (with cookies only a valid cookie's ACK
+ * does, and the fuzzer seldom forges one).
+ * The stack must neither crash nor leak, whatever arrives, and its count of
+ * connections per source address must match its connections at the end.
+ * The listener evicts (aborts the connection accepted last) under pressure.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -41,11 +47,40 @@ f_closed(void *ctx, struct og_tcp_conn *c, int reason)
 		cur = NULL;
 }
 
+static bool
+f_evict(void *arg)
+{
+	(void)arg;
+	if (cur == NULL)
+		return false;
+	og_tcp_abort(cur);
+	return true;
+}
+
 static const struct og_tcp_app fuzz_app = {
 	.accepted = f_accepted,
 	.recv = f_recv,
 	.closed = f_closed,
+	.evict = f_evict,
 };
+
+/* The per-source table counts exactly the live passive connections. */
+static void
+check_source_counts(struct og_tcp_stack *st)
+{
+	uint64_t counted = 0, in_table = 0;
+
+	for (uint32_t i = 0; i < st->conf.max_conns; i++)
+		if (st->conns[i].st != NULL && !st->conns[i].dead && st->conns[i].src_counted)
+			counted++;
+	for (uint32_t i = 0; i <= st->src.mask; i++) {
+		if (st->src.e[i].n > st->conf.max_conns_per_source)
+			abort();
+		in_table += st->src.e[i].n;
+	}
+	if (counted != in_table)
+		abort();
+}
 
 static uint32_t
 rd32(const uint8_t *p)
@@ -71,9 +106,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	og_tcp_conf_init(&conf);
 	conf.max_conns = 8;
-	conf.syncookie_threshold = 2;
+	conf.syncookie_threshold = size > 0 && (data[0] & 0x80) ? UINT32_MAX : 2;
 	conf.ooo_max = 4;
 	conf.rcv_buf = 8192;
+	/* two peer addresses of two ports each: TIME-WAIT leftovers reach the cap */
+	conf.max_conns_per_source = 2;
+	conf.evict_threshold = 2;
 	sim = og_tcp_sim_create(&conf, 1024);
 	if (sim == NULL)
 		return 0;
@@ -89,9 +127,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t olen = data[i + 11] % 41;
 
 			memset(&g, 0, sizeof(g));
-			g.saddr = 0xc0000201u;
-			g.daddr = 0xc0000202u;
 			g.sport = (uint16_t)(40000 + (data[i] >> 6));
+			g.saddr = 0xc0000201u + (g.sport & 2u); /* 40002, 40003: 192.0.2.3 */
+			g.daddr = 0xc0000202u;
 			g.dport = 80;
 			g.flags = data[i] & 0x3f;
 			g.seq = seq + (int16_t)(data[i + 1] << 8 | data[i + 2]);
@@ -133,6 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
+	check_source_counts(og_tcp_sim_stack(sim));
 	og_tcp_sim_free(sim);
 	return 0;
 }

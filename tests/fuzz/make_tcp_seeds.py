@@ -3,7 +3,7 @@
 """Write the seed corpus of fuzz_tcp (tests/fuzz/corpus/fuzz_tcp/): segment
 sequences in fuzz_tcp.c's record format that reach the states a random start
 rarely finds (established, data both ways, out-of-order with SACK, FIN in
-several states, RST, SYN cookies). Run from anywhere; rewrites the files."""
+several states, RST, SYN cookies, eviction under pressure). Run from anywhere; rewrites the files."""
 import os
 import struct
 
@@ -56,6 +56,11 @@ seeds = {
     "fin_simultaneous": OPEN + CLOSE + seg(FIN | ACK, 0, 0) + clock(1) + seg(ACK, 1, 1) + clock(200),
     "syn_flood_cookies": b"".join(seg(SYN, i, opts=OPTS_SYN, port=i % 4) for i in range(4))
     + seg(ACK, 1, 0, port=1) + seg(ACK | PSH, 1, 0, length=50, port=2),
+    # bit 7 of the first byte: no SYN cookies; two connections reach the
+    # eviction threshold (2), the third SYN has the listener abort one
+    "pressure_evict": bytes([0x80]) + OPEN[1:] + seg(SYN, opts=OPTS_SYN, port=2) + seg(ACK, port=2)
+    + seg(SYN, opts=OPTS_SYN, port=1) + seg(ACK, port=1) + seg(SYN, opts=OPTS_SYN, port=3)
+    + seg(ACK, port=3) + clock(2),
     "window_full": OPEN + seg(ACK, 0, 0, length=2900) + seg(ACK, 2900, 0, length=2900)
     + seg(ACK, 5800, 0, length=2900) + clock(20) + recv_done(255) + clock(1),
 }

@@ -40,6 +40,7 @@ struct sconn {
 	struct rte_mbuf *queue; /* "app queue": waits for og_tcp_send_list() */
 	uint64_t queued;	/* bytes in queue */
 	int queue_rc;		/* og_tcp_send_list()'s last result */
+	uint64_t accept_seq;	/* order of accepted(): evict() takes the oldest */
 };
 
 struct runner {
@@ -56,6 +57,8 @@ struct runner {
 	struct rte_mbuf *stash[65536];
 	uint32_t nstash;
 	struct og_tcp_app app;
+	int evict_mode; /* config evict: 0 no callback, 1 refuses, 2 aborts the oldest */
+	uint64_t accepts;
 };
 
 static struct runner *R;
@@ -114,7 +117,29 @@ app_accepted(void *arg, struct og_tcp_conn *c)
 
 	(void)arg;
 	s->c = c;
+	s->accept_seq = ++R->accepts;
 	return s;
+}
+
+/* "config evict 1": none may go; "config evict 2": abort the oldest accepted. */
+static bool
+app_evict(void *arg)
+{
+	struct sconn *old = NULL;
+
+	(void)arg;
+	if (R->evict_mode != 2)
+		return false;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct sconn *s = &R->conns[i];
+
+		if (s->used && s->c != NULL && (old == NULL || s->accept_seq < old->accept_seq))
+			old = s;
+	}
+	if (old == NULL)
+		return false;
+	og_tcp_abort(old->c);
+	return true;
 }
 
 static void
@@ -280,6 +305,7 @@ struct spec {
 	uint16_t win, port;
 	struct og_tcp_opts o;
 	bool bad_csum;
+	uint32_t addr; /* the peer's address: 192.0.2.N for "addr N" (default 1) */
 };
 
 /* "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7,sack 101:201 301:401>" */
@@ -345,6 +371,7 @@ parse_seg(char *p, struct spec *sp)
 	memset(sp, 0, sizeof(*sp));
 	sp->port = PEER_PORT;
 	sp->win = 65535;
+	sp->addr = PEER_ADDR;
 	if (sscanf(p, "%15s %lu:%lu(%lu)%n", w, &a, &b, &n, &k) != 4) {
 		fail("cannot parse segment '%s'", p);
 		return;
@@ -377,6 +404,8 @@ parse_seg(char *p, struct spec *sp)
 			sp->win = (uint16_t)strtoul(p + 3, &p, 0);
 		} else if (strncmp(p, "port", 4) == 0) {
 			sp->port = (uint16_t)strtoul(p + 4, &p, 0);
+		} else if (strncmp(p, "addr", 4) == 0) {
+			sp->addr = (PEER_ADDR & ~0xffu) | (strtoul(p + 4, &p, 0) & 0xffu);
 		} else if (strncmp(p, "badcsum", 7) == 0) {
 			sp->bad_csum = true;
 			p += 7;
@@ -404,8 +433,13 @@ do_inject(struct spec *sp)
 		     x.seq - s->iss, x.ack - PEER_ISN, x.len, x.t_us / 1e6);
 		return;
 	}
+	if (sp->flags == TCP_TH_SYN && s->closed != NOT_YET && s->c == NULL) {
+		/* a new incarnation of a closed connection's port (TIME-WAIT reuse) */
+		s->used = false;
+		s = conn_by_port(sp->port, true);
+	}
 	memset(&g, 0, sizeof(g));
-	g.saddr = PEER_ADDR;
+	g.saddr = sp->addr;
 	g.daddr = LOCAL_ADDR;
 	g.sport = sp->port;
 	g.dport = s->lport;
@@ -445,6 +479,10 @@ do_expect_seg(struct spec *sp)
 	if ((g.flags & TCP_TH_SYN) && sp->seq == 0 && !s->have_iss) {
 		s->iss = g.seq;
 		s->have_iss = true;
+	}
+	if (g.daddr != sp->addr) {
+		fail("segment to 192.0.2.%u, expected 192.0.2.%u", g.daddr & 0xff, sp->addr & 0xff);
+		return;
 	}
 	if (g.dport != sp->port) {
 		fail("segment to port %u, expected %u", g.dport, sp->port);
@@ -783,6 +821,12 @@ do_config(char *p)
 	CFG("max_retries", max_retries, 1)
 	CFG("output_burst", output_burst, 1)
 	CFG("rcv_mem_limit", rcv_mem_limit, 1)
+	CFG("max_conns_per_source", max_conns_per_source, 1)
+	CFG("evict_threshold", evict_threshold, 1)
+	if (strcmp(k, "evict") == 0) {
+		R->evict_mode = (int)v;
+		return;
+	}
 	if (strcmp(k, "tx_csum_offload") == 0) {
 		R->conf.tx_csum_offload = v != 0;
 		return;
@@ -826,6 +870,8 @@ run_script(const char *path)
 			continue;
 		}
 		if (R->sim == NULL) {
+			if (R->evict_mode != 0)
+				R->app.evict = app_evict;
 			R->sim = og_tcp_sim_create(&R->conf, 16384);
 			if (R->sim == NULL) {
 				fail("cannot create the simulator");

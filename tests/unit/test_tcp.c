@@ -349,6 +349,85 @@ test_cc_newreno(void)
 	CU_ASSERT_EQUAL(c.cwnd, 2500); /* cwnd == ssthresh: congestion avoidance */
 }
 
+/*
+ * The per-source table against a plain array: counts survive deletions in
+ * the middle of probe sequences (backward shift), and a small table is as
+ * full as it can get (max_conns addresses, one connection each).
+ */
+static void
+test_source_table(void)
+{
+	enum { MAX = 64 };
+	struct tcp_src_tab t = { 0 };
+	uint32_t n[MAX] = { 0 };
+	uint32_t x = 12345;
+
+	CU_ASSERT_EQUAL_FATAL(tcp_src_init(&t, MAX, key), 0);
+	CU_ASSERT_EQUAL(t.mask + 1, 2 * MAX);
+	for (uint32_t i = 0; i < MAX; i++) {
+		CU_ASSERT_TRUE(tcp_src_inc(&t, rte_cpu_to_be_32(0x0a000000u + i)));
+		n[i]++;
+	}
+	for (int round = 0; round < 20000; round++) {
+		uint32_t i;
+
+		x = x * 1103515245u + 12345u;
+		i = (x >> 16) % MAX;
+		if ((x >> 8) & 1) {
+			CU_ASSERT_TRUE(tcp_src_inc(&t, rte_cpu_to_be_32(0x0a000000u + i)));
+			n[i]++;
+		} else if (n[i] > 0) {
+			tcp_src_dec(&t, rte_cpu_to_be_32(0x0a000000u + i));
+			n[i]--;
+		}
+		if (round % 97 != 0)
+			continue;
+		for (uint32_t k = 0; k < MAX; k++)
+			CU_ASSERT_EQUAL(tcp_src_count(&t, rte_cpu_to_be_32(0x0a000000u + k)), n[k]);
+	}
+	for (uint32_t k = 0; k < MAX; k++)
+		CU_ASSERT_EQUAL(tcp_src_count(&t, rte_cpu_to_be_32(0x0a000000u + k)), n[k]);
+	/* an address never seen, and a decrement of one: no effect */
+	CU_ASSERT_EQUAL(tcp_src_count(&t, rte_cpu_to_be_32(0xc0a80001u)), 0);
+	tcp_src_dec(&t, rte_cpu_to_be_32(0xc0a80001u));
+	for (uint32_t k = 0; k < MAX; k++)
+		while (n[k] > 0) {
+			tcp_src_dec(&t, rte_cpu_to_be_32(0x0a000000u + k));
+			n[k]--;
+		}
+	for (uint32_t i = 0; i <= t.mask; i++)
+		CU_ASSERT_EQUAL(t.e[i].n, 0);
+	tcp_src_free(&t);
+}
+
+/* og_tcp_conf_init() and the stack's defaults for the pressure settings. */
+static void
+test_pressure_defaults(void)
+{
+	struct og_tcp_conf c;
+	struct og_tcp_sim *sim;
+	struct og_tcp_stack *st;
+
+	og_tcp_conf_init(&c);
+	CU_ASSERT_EQUAL(c.evict_threshold, 0);
+	CU_ASSERT_EQUAL(c.max_conns_per_source, 0);
+	c.max_conns = 1600;
+	sim = og_tcp_sim_create(&c, 1024);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+	st = og_tcp_sim_stack(sim);
+	CU_ASSERT_EQUAL(st->conf.evict_threshold, 1500);
+	CU_ASSERT_PTR_NULL(st->src.e); /* no limit: no table */
+	og_tcp_sim_free(sim);
+	c.evict_threshold = 5000; /* above max_conns: clamped */
+	c.max_conns_per_source = 10;
+	sim = og_tcp_sim_create(&c, 1024);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+	st = og_tcp_sim_stack(sim);
+	CU_ASSERT_EQUAL(st->conf.evict_threshold, 1600);
+	CU_ASSERT_PTR_NOT_NULL(st->src.e);
+	og_tcp_sim_free(sim);
+}
+
 static int
 suite_init(void)
 {
@@ -366,6 +445,8 @@ static CU_TestInfo tcp_tests[] = {
 	{ "keyed connection hash", test_htab },
 	{ "counter and state names", test_names },
 	{ "congestion control: NewReno", test_cc_newreno },
+	{ "connections per source address", test_source_table },
+	{ "pressure settings' defaults", test_pressure_defaults },
 	CU_TEST_INFO_NULL,
 };
 
