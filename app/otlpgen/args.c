@@ -35,6 +35,8 @@ enum {
 	OPT_REPORT,
 	OPT_MBUFS,
 	OPT_IDLE_SLEEP,
+	OPT_SLOW_CONNS,
+	OPT_SLOW_INTERVAL,
 	OPT_HELP,
 };
 
@@ -60,6 +62,8 @@ static const struct option long_opts[] = {
 	{ "report-interval", required_argument, NULL, OPT_REPORT },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
+	{ "slow-conns", required_argument, NULL, OPT_SLOW_CONNS },
+	{ "slow-interval", required_argument, NULL, OPT_SLOW_INTERVAL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,6 +103,14 @@ gen_usage(const char *prog)
 	       "  --warmup S                  seconds before measuring (default 0)\n"
 	       "  --pipeline K                requests in flight per connection (1..%d,\n"
 	       "                              default 1)\n"
+	       "\n"
+	       "Attack (with --target): slow connections beside the load\n"
+	       "  --slow-conns N              N more connections that send one byte of a\n"
+	       "                              request head every --slow-interval and never\n"
+	       "                              finish it (slowloris); one closed by the server\n"
+	       "                              is reopened (default 0: none)\n"
+	       "  --slow-interval MS          milliseconds between two bytes of a slow\n"
+	       "                              connection (default 2000)\n"
 	       "\n"
 	       "Sink (on with --sink): answers every POST with 200 and an empty body\n"
 	       "  --sink ADDR:PORT            listen address (ADDR 0.0.0.0: every port address)\n"
@@ -275,6 +287,7 @@ defaults(struct gen_opts *o)
 	o->sink_rcv_buf = 4u << 20;
 	o->report_interval_s = 1;
 	o->mbufs = 65535;
+	o->slow_interval_ms = 2000;
 }
 
 int
@@ -391,6 +404,16 @@ gen_parse_args(int argc, char **argv, struct gen_opts *o)
 				return fail("idle-sleep", "expected microseconds, got", optarg);
 			o->idle_sleep_us = (uint32_t)v;
 			break;
+		case OPT_SLOW_CONNS:
+			if (parse_u64(optarg, 0, 1000000, &v) != 0)
+				return fail("slow-conns", "expected 0..1000000, got", optarg);
+			o->slow_conns = (uint32_t)v;
+			break;
+		case OPT_SLOW_INTERVAL:
+			if (parse_u64(optarg, 1, 3600000, &v) != 0)
+				return fail("slow-interval", "expected 1..3600000 ms, got", optarg);
+			o->slow_interval_ms = (uint32_t)v;
+			break;
 		case OPT_HELP:
 			gen_usage(argv[0]);
 			return 1;
@@ -416,6 +439,8 @@ gen_parse_args(int argc, char **argv, struct gen_opts *o)
 		return need("gen", "cannot be combined with --body");
 	if (o->synth_on && gen_path_signal(o->path) != OG_OTLP_TRACES)
 		return fail("gen", "generates traces: needs a /v1/traces path, not", o->path);
+	if (o->slow_conns != 0 && o->target_port == 0)
+		return need("slow-conns", "needs --target");
 	if (o->requests != 0 && duration_set)
 		return need("requests", "cannot be combined with --duration");
 	if (o->requests != 0 && o->warmup_s > 0)

@@ -2,7 +2,9 @@
 /*
  * otlpgen: EAL and port bring-up, one polling loop on the main lcore that
  * runs lib/net, lib/tcp, the client and the sink, the phases of a run
- * (connect, warmup, measure, drain, linger) and the report.
+ * (connect, warmup, measure, drain, linger) and the report. The slow
+ * connections of --slow-conns (slow.c) run beside the client until it
+ * closes its connections.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -73,14 +75,20 @@ struct snap {
 	uint64_t tsc;
 	struct gen_client_stats c;
 	struct gen_sink_stats s;
+	struct gen_slow_stats sl;
 	uint64_t busy, total;
 };
+
+/* the slow connections, if any: global like opts, read by take() and the report */
+static struct gen_slow *slow;
 
 static void
 take(struct snap *sn, uint64_t tsc, const struct gen_client *g, const struct gen_sink *s,
      uint64_t busy, uint64_t total)
 {
 	sn->tsc = tsc;
+	if (slow != NULL)
+		sn->sl = *gen_slow_stats(slow);
 	if (g != NULL)
 		sn->c = *gen_client_stats(g);
 	if (s != NULL)
@@ -108,6 +116,9 @@ progress(const struct snap *a, const struct snap *b, uint64_t hz, const struct g
 		       b->c.reconnects - a->c.reconnects);
 	else
 		printf("otlpgen:");
+	if (slow != NULL)
+		printf(" slow_up=%u slow_closed=%" PRIu64 " slow_reopened=%" PRIu64, b->sl.up,
+		       b->sl.closed, b->sl.reopened);
 	if (s != NULL)
 		printf(" sink_req/s=%.0f sink_items=%" PRIu64,
 		       (double)(b->s.requests - a->s.requests) / dt, b->s.items);
@@ -143,6 +154,13 @@ report(const struct snap *t0, const struct snap *t1, const struct snap *fin, uin
 		       dt, req, ok, (double)answered / dt, (double)(b->items_ok - a->items_ok) / dt,
 		       (double)(b->bytes_ok - a->bytes_ok) * 8 / dt / 1e9, p50, p99, p999,
 		       (double)h->max / 1000, busy);
+		if (slow != NULL)
+			printf("otlpgen: slow: %u connections, %u up at the end; measured: %" PRIu64
+			       " closed by the server (%" PRIu64 " after an answer), %" PRIu64
+			       " reopened, %" PRIu64 " opens failed, %" PRIu64 " head bytes sent\n",
+			       opts.slow_conns, t1->sl.up, t1->sl.closed - t0->sl.closed,
+			       t1->sl.answered - t0->sl.answered, t1->sl.reopened - t0->sl.reopened,
+			       t1->sl.open_fail - t0->sl.open_fail, t1->sl.bytes - t0->sl.bytes);
 		printf("otlpgen client: requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64, req,
 		       ok, req - ok);
 		for (unsigned int i = 0; i < 600; i++)
@@ -151,12 +169,19 @@ report(const struct snap *t0, const struct snap *t1, const struct snap *fin, uin
 		printf(" lost=%" PRIu64 " items=%" PRIu64 " req_per_s=%.0f spans_per_s=%.0f "
 		       "gbps=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f reconnects=%" PRIu64
 		       " conn_failures=%" PRIu64 " proto_errors=%" PRIu64
-		       " duration_s=%.3f busy_pct=%.1f\n",
+		       " duration_s=%.3f busy_pct=%.1f",
 		       lost, b->items_ok - a->items_ok, (double)answered / dt,
 		       (double)(b->items_ok - a->items_ok) / dt,
 		       (double)(b->bytes_ok - a->bytes_ok) * 8 / dt / 1e9, p50, p99, p999,
 		       b->reconnects - a->reconnects, b->conn_fail - a->conn_fail,
 		       b->proto_err - a->proto_err, dt, busy);
+		/* the slow connections end the line (zeros without them) */
+		printf(" slow_conns=%u slow_up=%u slow_closed=%" PRIu64 " slow_answered=%" PRIu64
+		       " slow_reopened=%" PRIu64 " slow_open_failures=%" PRIu64
+		       " slow_bytes=%" PRIu64 "\n",
+		       opts.slow_conns, t1->sl.up, t1->sl.closed - t0->sl.closed,
+		       t1->sl.answered - t0->sl.answered, t1->sl.reopened - t0->sl.reopened,
+		       t1->sl.open_fail - t0->sl.open_fail, t1->sl.bytes - t0->sl.bytes);
 	}
 	if (s != NULL) {
 		const struct gen_sink_stats *a = &t0->s, *e = &fin->s;
@@ -333,7 +358,7 @@ main(int argc, char **argv)
 		}
 	}
 	og_tcp_conf_init(&tc);
-	tc.max_conns = (opts.target_port ? opts.conns * 2 : 0) + 4096;
+	tc.max_conns = (opts.target_port ? (opts.conns + opts.slow_conns) * 2 : 0) + 4096;
 	tc.hdr_pool = hdr_mp;
 	/*
 	 * One stack serves client and sink: the client only receives answers,
@@ -379,6 +404,13 @@ main(int argc, char **argv)
 		g = gen_client_create(&opts, &env, bodies, n_bodies);
 		if (g == NULL) {
 			fprintf(stderr, "otlpgen: client set-up failed (no memory)\n");
+			goto out;
+		}
+	}
+	if (opts.slow_conns != 0) {
+		slow = gen_slow_create(&opts, &env);
+		if (slow == NULL) {
+			fprintf(stderr, "otlpgen: slow connections: no memory\n");
 			goto out;
 		}
 	}
@@ -441,6 +473,12 @@ main(int argc, char **argv)
 				gen_client_run(g, t0, ph != PH_RAMP);
 				work |= gen_client_stats(g)->sent != sent;
 			}
+			if (slow != NULL && ph <= PH_DRAIN) {
+				uint64_t sent = gen_slow_stats(slow)->bytes;
+
+				gen_slow_run(slow, t0);
+				work |= gen_slow_stats(slow)->bytes != sent;
+			}
 			for (unsigned int p = 0; p < opts.n_ports; p++) {
 				const struct og_net_stats *ns = og_net_stats(nets[p]);
 				uint64_t tx = ns->ctr[OG_NET_CTR_TX_PKTS];
@@ -466,6 +504,8 @@ main(int argc, char **argv)
 					base = end;
 				if (g != NULL)
 					gen_client_close_all(g);
+				if (slow != NULL)
+					gen_slow_close_all(slow);
 				ph = PH_END;
 				break;
 			}
@@ -473,10 +513,16 @@ main(int argc, char **argv)
 				break;
 			switch (ph) {
 			case PH_RAMP:
-				if (gen_client_conns_up(g) == opts.conns ||
+				if ((gen_client_conns_up(g) == opts.conns &&
+				     (slow == NULL ||
+				      gen_slow_stats(slow)->up == opts.slow_conns)) ||
 				    t0 - t_phase > (uint64_t)(RAMP_MAX_S * (double)hz)) {
 					printf("otlpgen: %u/%u connections up\n",
 					       gen_client_conns_up(g), opts.conns);
+					if (slow != NULL)
+						printf("otlpgen: %u/%u slow connections up\n",
+						       gen_slow_stats(slow)->up, opts.slow_conns);
+					fflush(stdout); /* a script may wait for this line */
 					ph = opts.warmup_s > 0 ? PH_WARMUP : PH_RUN;
 					t_phase = t0;
 					take(&base, t0, g, s, busy, total);
@@ -509,6 +555,8 @@ main(int argc, char **argv)
 				if (gen_client_idle(g) ||
 				    t0 - t_phase > (uint64_t)(DRAIN_MAX_S * (double)hz)) {
 					gen_client_close_all(g);
+					if (slow != NULL)
+						gen_slow_close_all(slow);
 					ph = s != NULL ? PH_LINGER : PH_END;
 					t_phase = t0;
 					last_sink_tsc = t0;
@@ -582,6 +630,7 @@ out:
 	/* the stack first: its closed() callbacks still reach client and sink */
 	og_tcp_stack_free(tcp);
 	gen_client_free(g);
+	gen_slow_free(slow);
 	gen_sink_free(s);
 	for (unsigned int p = 0; p < opts.n_ports; p++) {
 		og_net_ctx_free(nets[p]);

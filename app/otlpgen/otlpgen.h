@@ -53,6 +53,9 @@ struct gen_opts {
 	uint64_t requests; /**< requests to send in all; 0: unbounded */
 	double warmup_s;
 	uint32_t pipeline;
+	/* attack (slow.c): on when --slow-conns is given with --target */
+	uint32_t slow_conns;	   /**< slowloris connections; 0: none */
+	uint32_t slow_interval_ms; /**< between two bytes of one slow connection */
 	/* sink: on when --sink is given */
 	uint32_t sink_be;
 	uint16_t sink_port; /**< host order; 0: no sink */
@@ -252,5 +255,57 @@ void gen_client_free(struct gen_client *g);
 struct gen_sink *gen_sink_create(const struct gen_opts *o, const struct gen_env *env);
 const struct gen_sink_stats *gen_sink_stats(const struct gen_sink *s);
 void gen_sink_free(struct gen_sink *s);
+
+/* ---- slow connections (slow.c) --------------------------------------------- */
+
+/*
+ * What a slow connection sends after the head's first lines: header fields
+ * without end. RFC 9112 2.1 ends a head at the first empty line, and this
+ * filler never makes one, so the head can never complete.
+ */
+#define GEN_SLOW_FILLER "X-Slow: 1\r\n"
+
+/**
+ * Byte @p off of what a slow connection sends: @p head (@p head_len bytes,
+ * the request line and fields, each ending in CRLF), then GEN_SLOW_FILLER
+ * over and over.
+ */
+static inline uint8_t
+gen_slow_byte(const char *head, uint32_t head_len, uint64_t off)
+{
+	static const char filler[] = GEN_SLOW_FILLER;
+
+	if (off < head_len)
+		return (uint8_t)head[off];
+	return (uint8_t)filler[(off - head_len) % (sizeof(filler) - 1)];
+}
+
+/** Slow-connection counters, from the start of the run. */
+struct gen_slow_stats {
+	uint64_t bytes;	    /**< head bytes handed to TCP */
+	uint64_t closed;    /**< established slow connections ended by the server (FIN or RST) */
+	uint64_t answered;  /**< of those, the ones that had received bytes (an answer: 408) */
+	uint64_t reopened;  /**< connections established again after a closure */
+	uint64_t open_fail; /**< opens that failed (reset, timed out, no port) */
+	uint64_t no_mbuf;   /**< bytes not sent for lack of an mbuf (sent at the next interval) */
+	uint32_t up;	    /**< established now */
+};
+
+struct gen_slow;
+
+/**
+ * The slowloris side of the client (--slow-conns): connections to
+ * --target that send one byte of a request head every --slow-interval and
+ * never finish it; one the server closes is reopened at once.
+ *
+ * @return NULL when out of memory.
+ */
+struct gen_slow *gen_slow_create(const struct gen_opts *o, const struct gen_env *env);
+/** Open connections and send the bytes that are due. Call every loop iteration. */
+void gen_slow_run(struct gen_slow *s, uint64_t now_tsc);
+const struct gen_slow_stats *gen_slow_stats(const struct gen_slow *s);
+/** Close every slow connection (FIN); no reopening, no more bytes. */
+void gen_slow_close_all(struct gen_slow *s);
+void gen_slow_free(struct gen_slow *s);
 
 #endif /* OTLPGEN_H */

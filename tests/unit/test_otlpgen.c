@@ -146,6 +146,8 @@ test_args_ok(void)
 	CU_ASSERT_EQUAL(o.sink_port, 14318);
 	CU_ASSERT_EQUAL(o.sink_be, 0);
 	CU_ASSERT(o.sink_count_items);
+	CU_ASSERT_EQUAL(o.slow_conns, 0); /* no attack unless asked */
+	CU_ASSERT_EQUAL(o.slow_interval_ms, 2000);
 
 	CU_ASSERT_EQUAL(P("--port-ip", "0=198.18.0.1/24", "--target", "198.18.0.2:4318", "--gen",
 			  "attrs=3,spans=7", "--requests", "100"),
@@ -156,6 +158,19 @@ test_args_ok(void)
 	CU_ASSERT_EQUAL(o.synth.value_bytes, 16); /* default kept */
 	CU_ASSERT_EQUAL(o.requests, 100);
 	CU_ASSERT(o.duration_s == 0); /* --requests replaces the duration */
+
+	/* the attack beside the load */
+	CU_ASSERT_EQUAL(P("--port-ip", "0=198.18.0.1/24", "--target", "198.18.0.2:4318", "--body",
+			  "a.pb", "--slow-conns", "10000", "--slow-interval", "500"),
+			0);
+	CU_ASSERT_EQUAL(o.slow_conns, 10000);
+	CU_ASSERT_EQUAL(o.slow_interval_ms, 500);
+	CU_ASSERT_EQUAL(o.conns, 16); /* the legitimate load keeps its default */
+	CU_ASSERT_EQUAL(P("--port-ip", "0=198.18.0.1/24", "--target", "198.18.0.2:4318", "--body",
+			  "a.pb", "--slow-conns", "0"),
+			0);
+	CU_ASSERT_EQUAL(o.slow_conns, 0);
+	CU_ASSERT_EQUAL(o.slow_interval_ms, 2000);
 
 	/* a sink alone runs until stopped */
 	CU_ASSERT_EQUAL(P("--port-ip", "0=198.18.0.1/24", "--sink", "198.18.0.1:14318"), 0);
@@ -199,6 +214,41 @@ test_args_errors(void)
 	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--path", "/x"), -1);
 	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "stray"), -1);
 	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--conns"), -1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-conns", "-1"), -1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-conns", "1e4"),
+			-1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-conns", "1000001"),
+			-1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-interval", "0"),
+			-1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-interval", "2s"),
+			-1);
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--target", t, "--body", "a", "--slow-interval"), -1);
+	/* slow connections go to --target: a sink alone has none */
+	CU_ASSERT_EQUAL(P("--port-ip", ip, "--sink", "0.0.0.0:1", "--slow-conns", "10"), -1);
+}
+
+/* A slow connection's bytes: the head's lines, then fields that never end it. */
+static void
+test_slow_bytes(void)
+{
+	static const char head[] = "POST /v1/traces HTTP/1.1\r\nHost: h\r\n";
+	const uint32_t hl = sizeof(head) - 1;
+	char sent[8192];
+	uint64_t n = sizeof(sent) - 1;
+
+	for (uint64_t i = 0; i < n; i++)
+		sent[i] = (char)gen_slow_byte(head, hl, i);
+	sent[n] = '\0';
+	CU_ASSERT_EQUAL(memcmp(sent, head, hl), 0);
+	CU_ASSERT_EQUAL(memcmp(sent + hl, GEN_SLOW_FILLER GEN_SLOW_FILLER,
+			       2 * (sizeof(GEN_SLOW_FILLER) - 1)),
+			0);
+	/* RFC 9112 2.1: an empty line ends the head; there is none, ever */
+	CU_ASSERT_PTR_NULL(strstr(sent, "\r\n\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(sent, "\n\n"));
+	/* and far on (a day at one byte every 2 s) it is still a header field */
+	CU_ASSERT_EQUAL(gen_slow_byte(head, hl, hl + 43200 * (sizeof(GEN_SLOW_FILLER) - 1)), 'X');
 }
 
 /* ---- bodies ------------------------------------------------------------------ */
@@ -359,6 +409,7 @@ static CU_TestInfo hist_tests[] = {
 static CU_TestInfo args_tests[] = {
 	{ "valid command lines", test_args_ok },
 	{ "every bad option is an error", test_args_errors },
+	{ "slow connections never end their head", test_slow_bytes },
 	CU_TEST_INFO_NULL,
 };
 
