@@ -155,9 +155,11 @@ struct og_tcp_conf {
 	 */
 	uint32_t evict_threshold;
 	/**
-	 * Connections one remote IPv4 address may hold in this stack (all
-	 * states that take a slot); a passive open beyond it is refused with a
-	 * RST (drop reason source_limit). 0: no limit.
+	 * Passive connections one remote IPv4 address may hold in this stack,
+	 * counted from ESTABLISHED to the end of TIME-WAIT (SYN-RECEIVED does
+	 * not count: a SYN's address may be spoofed); a SYN, or a handshake's
+	 * last ACK, beyond it is refused with a RST (drop reason
+	 * source_limit). 0: no limit.
 	 */
 	uint32_t max_conns_per_source;
 	/** Out-of-order segments held per connection (default 64). */

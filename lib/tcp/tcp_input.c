@@ -297,6 +297,24 @@ fin_received(struct og_tcp_conn *c)
 		tcp_enter_time_wait(c);
 }
 
+/* The remote address already holds its max_conns_per_source connections. */
+static bool
+source_full(const struct og_tcp_stack *st, const struct og_tcp_tuple *t)
+{
+	return st->src.e != NULL &&
+	       tcp_src_count(&st->src, t->raddr_be) >= st->conf.max_conns_per_source;
+}
+
+/* A passive connection from @p c's address completed its handshake: count it. */
+static void
+source_count(struct og_tcp_conn *c)
+{
+	struct og_tcp_stack *st = c->st;
+
+	if (st->src.e != NULL && tcp_src_inc(&st->src, c->t.raddr_be))
+		c->src_counted = 1;
+}
+
 /* SYN-RECEIVED -> ESTABLISHED: tell the application. */
 static void
 establish(struct og_tcp_conn *c)
@@ -304,6 +322,20 @@ establish(struct og_tcp_conn *c)
 	struct og_tcp_stack *st = c->st;
 	struct tcp_listener *l = c->listen_arg;
 
+	/*
+	 * The per-source cap counts connections from here on (docs/tcp.md
+	 * "Connection pressure"): the handshake proved the peer's address. A
+	 * SYN proves nothing; counting SYN-RECEIVED would let SYNs spoofed with
+	 * a client's address lock that client out.
+	 */
+	if (c->passive && source_full(st, &c->t)) {
+		tcp_drop(st, OG_TCP_DROP_SOURCE_LIMIT);
+		tcp_send_ctl(c, TCP_TH_RST | TCP_TH_ACK);
+		tcp_conn_finish(c, -ECONNREFUSED);
+		return;
+	}
+	if (c->passive)
+		source_count(c);
 	tcp_set_state(c, OG_TCP_ESTABLISHED);
 	tcp_count(st, OG_TCP_CNT_ESTABLISHED);
 	c->retries = 0;
@@ -458,24 +490,6 @@ conn_init(struct og_tcp_conn *c, struct tcp_listener *l)
 	c->last_rx_us = c->st->now_us;
 }
 
-/* The remote address already holds its max_conns_per_source connections. */
-static bool
-source_full(const struct og_tcp_stack *st, const struct og_tcp_tuple *t)
-{
-	return st->src.e != NULL &&
-	       tcp_src_count(&st->src, t->raddr_be) >= st->conf.max_conns_per_source;
-}
-
-/* A new passive connection from @p c's address holds a slot: count it. */
-static void
-source_count(struct og_tcp_conn *c)
-{
-	struct og_tcp_stack *st = c->st;
-
-	if (st->src.e != NULL && tcp_src_inc(&st->src, c->t.raddr_be))
-		c->src_counted = 1;
-}
-
 /* The table is at evict_threshold and the listener can make room. */
 static bool
 under_pressure(const struct og_tcp_stack *st, const struct tcp_listener *l)
@@ -538,7 +552,6 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 			return;
 		}
 		conn_init(c, l);
-		source_count(c);
 		c->cookie = 1;
 		c->irs = s->seq - 1;
 		c->iss = s->ack - 1;
@@ -580,7 +593,8 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 	/*
 	 * A source at its cap is refused before any state or cookie: the RST
 	 * tells a real client at once, where a silent drop would have it
-	 * retransmit its SYN for a minute.
+	 * retransmit its SYN for a minute. (The ACK completing the handshake
+	 * checks again in establish(): SYN-RECEIVED connections do not count.)
 	 */
 	if (source_full(st, t)) {
 		tcp_drop(st, OG_TCP_DROP_SOURCE_LIMIT);
@@ -621,7 +635,6 @@ listen_input(struct og_tcp_stack *st, struct tcp_listener *l, const struct og_tc
 		return;
 	}
 	conn_init(c, l);
-	source_count(c);
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->rcv_adv = c->rcv_nxt;

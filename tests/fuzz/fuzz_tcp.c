@@ -64,7 +64,7 @@ static const struct og_tcp_app fuzz_app = {
 	.evict = f_evict,
 };
 
-/* The per-source table counts exactly the live passive connections. */
+/* The per-source table counts exactly the live passive connections past the handshake. */
 static void
 check_source_counts(struct og_tcp_stack *st)
 {
