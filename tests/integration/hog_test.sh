@@ -11,7 +11,10 @@
 #  - a second address on the same interface, 198.18.X.3, posts
 #    tests/data/samples/traces-1.pb with curl meanwhile and gets 200 every time;
 #  - once the hog closes its connections, its address is served again (the
-#    per-source counts went back down).
+#    per-source counts went back down);
+#  - three more addresses then fill the table with silent connections past
+#    the eviction threshold, and the honest client is still served at once:
+#    lib/tcp asks the receiver to evict, and it gives up a silent connection.
 # Needs root, ip, curl and python3. Everything it creates is removed on exit.
 #
 # usage: hog_test.sh OTLPGATE
@@ -188,4 +191,64 @@ for _ in $(seq 50); do
 done
 [ -n "$ok" ] || die "the hog's address is still refused after closing its connections (HTTP $code)"
 echo "$HOG: 200 after closing"
-step "done: $(metric 'otlpgate_tcp_drops_total{reason="source_limit"}') source_limit drops"
+
+# A full table (docs/receiver.md "Connection pressure", "Eviction"): three
+# more addresses open 100 silent connections each, more than the 240 slots
+# below the eviction threshold (15/16 of --max-conns 256). Once the table is
+# that full, each new connection that completes its handshake makes the
+# receiver give up its oldest silent connection, so the honest client is
+# served at once, not after the header deadline (10 s by default).
+step "three more addresses fill the table with silent connections"
+FILLERS="198.18.$X.4 198.18.$X.5 198.18.$X.6"
+for a in $FILLERS; do in_ns ip addr add "$a/24" dev "$IFACE"; done
+sleep 1.5 # the hog's closed connections leave TIME-WAIT (1 s)
+in_ns "$PY" - "$OG" "$CAP" "$WORK/fill.out" "$WORK/fill.release" $FILLERS <<'PYEOF' &
+import os, socket, sys, time
+dst, n, out, release, srcs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+held, failed = [], 0
+for src in srcs:
+    for _ in range(n):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.settimeout(5)
+        try:
+            s.connect((dst, 4318))
+            held.append(s)
+        except OSError:
+            failed += 1
+            s.close()
+with open(out + ".tmp", "w") as f:
+    f.write("%d %d\n" % (len(held), failed))
+os.rename(out + ".tmp", out)
+deadline = time.time() + 60
+while not os.path.exists(release) and time.time() < deadline:
+    time.sleep(0.1)
+for s in held:
+    s.close()
+PYEOF
+HOG_PID=$!
+for _ in $(seq 600); do [ -e "$WORK/fill.out" ] && break; sleep 0.1; done
+[ -e "$WORK/fill.out" ] || die "the fillers did not finish their connects in 60 s"
+read -r held failed <"$WORK/fill.out"
+asked=$(metric otlpgate_tcp_evictions_asked_total)
+echo "fillers: $held connects completed, $failed failed; evictions asked $asked"
+[ "$asked" -gt 0 ] || die "the table never reached the eviction threshold (asked $asked)"
+
+step "the honest client ($LEGIT) is served at once: a silent connection makes room"
+for i in 1 2 3; do
+	t0=$(date +%s%N)
+	code=$(post "$LEGIT")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$code" = 200 ] || die "request $i from $LEGIT with a full table: HTTP $code, expected 200"
+	[ "$ms" -lt 5000 ] || die "request $i from $LEGIT took $ms ms: it waited instead of evicting"
+	echo "request $i: 200 in $ms ms"
+done
+ev_tcp=$(metric otlpgate_tcp_evictions_total)
+ev_head=$(metric 'otlpgate_http_evictions_total{kind="head"}')
+echo "otlpgate_tcp_evictions_total = $ev_tcp, otlpgate_http_evictions_total{kind=\"head\"} = $ev_head"
+[ "$ev_tcp" -gt 0 ] || die "no eviction counted by lib/tcp"
+[ "$ev_head" -gt 0 ] || die "no silent head evicted by the receiver"
+touch "$WORK/fill.release"
+wait "$HOG_PID"
+HOG_PID=
+step "done: $(metric 'otlpgate_tcp_drops_total{reason="source_limit"}') source_limit drops, $ev_tcp evictions"
