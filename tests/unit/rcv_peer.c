@@ -647,13 +647,14 @@ rp_resp_hdr(const struct rp_resp *r, const char *name, char *out, size_t cap)
 int
 rp_resp_take(struct rp_conn *c, struct rp_resp *r)
 {
-	const uint8_t *p = c->in + c->in_off;
 	size_t avail = c->in_len - c->in_off, cl = 0;
-	const uint8_t *end;
+	const uint8_t *p, *end;
 	char v[32];
 
+	/* nothing received yet: c->in may still be NULL (no arithmetic on it) */
 	if (avail == 0)
 		return 0;
+	p = c->in + c->in_off;
 	end = find_crlfcrlf(p, avail);
 	if (end == NULL)
 		return avail >= sizeof(r->head) ? -1 : 0;
