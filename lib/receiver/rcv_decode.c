@@ -535,12 +535,20 @@ rcv_process(struct og_rcv *r, struct rcv_req *q, struct rcv_answer *a)
 				rc = piece_add(r, &np, &tmp[j]);
 		}
 		if (rc != 0) {
+			/*
+			 * The pieces a request may be cut into are a fixed
+			 * array per receiver: the same body fails the same way
+			 * every time, so the answer is 413 (never 503: a retry
+			 * cannot succeed, docs/receiver.md "Requests that can
+			 * never fit"). Nothing was accepted: refused.
+			 */
 			og_pipe_count(OG_PIPE_SIG_ITEMS_REFUSED, sig, accepted);
-			rcv_answer_fmt(
-				a, r->text, 503,
-				"request too fragmented to forward (%u resource entries); send "
-				"smaller requests",
-				s.n_resources);
+			rcv_count(r, OG_RCV_CTR_TOO_FRAGMENTED, 1);
+			rcv_answer_fmt(a, r->text, 413,
+				       "request too fragmented to forward (%u resource entries, "
+				       "more than %u pieces once its rejected items are cut out); "
+				       "send smaller requests",
+				       s.n_resources, r->pieces_cap);
 			goto fail;
 		}
 	}

@@ -657,6 +657,54 @@ with_zero_trace_id(const struct sample *s, uint32_t k, uint8_t span_id[8])
 	return NULL;
 }
 
+/*
+ * A request that needs more pieces than the receiver holds for one request
+ * once its rejected span is cut out: 413 (a retry would fail the same way),
+ * never 503; its items are refused and nothing reaches the backend. The
+ * receiver's piece array is shrunk for the test (4 x max_resources by
+ * default, 65,536 pieces, far more than a sample body needs).
+ */
+static void
+test_too_fragmented(void)
+{
+	const struct sample *s = &samples[1]; /* traces-64 */
+	struct rp_conn *c = rp_connect(env);
+	uint32_t cap = env->rcv->pieces_cap;
+	uint8_t bad_id[8];
+	uint8_t *bad = with_zero_trace_id(s, 17, bad_id);
+	char retry[16];
+	struct rp_resp r;
+	size_t rlen;
+	uint8_t *req;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	env->rcv->pieces_cap = 1;
+	req = build_req("/v1/traces", F_PB, bad, s->pb_len, false, NULL, &rlen);
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_PTR_NULL(rp_resp_hdr(&r, "Retry-After", retry, sizeof(retry)));
+	r.body[RTE_MIN(r.body_len, sizeof(r.body) - 1)] = '\0';
+	CU_ASSERT(memmem(r.body, r.body_len, "too fragmented", 14) != NULL);
+	CU_ASSERT_EQUAL(d_rcv(OG_RCV_CTR_TOO_FRAGMENTED), 1);
+	CU_ASSERT_EQUAL(d_status(OG_OTLP_TRACES, 413), 1);
+	CU_ASSERT_EQUAL(d_sig(OG_PIPE_SIG_ITEMS_REFUSED, OG_OTLP_TRACES), 63);
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(rp_be.len[OG_OTLP_TRACES], 0);
+
+	/* the same body with the receiver's own array: 200, the rest forwarded */
+	env->rcv->pieces_cap = cap;
+	CU_ASSERT_EQUAL_FATAL(rp_send(c, req, rlen, 0), 0);
+	free(req);
+	CU_ASSERT_EQUAL_FATAL(rp_resp_wait(c, &r), 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	rp_advance(env, 3000);
+	CU_ASSERT_EQUAL(count_items(OG_OTLP_TRACES, rp_be.bytes[0], rp_be.len[0], NULL), 63);
+	rp_be_clear();
+	free(bad);
+	end_checks();
+}
+
 /* Span ids of a traces body, in order. */
 static uint32_t
 span_ids(const uint8_t *pb, size_t len, uint8_t (*ids)[8], uint32_t cap)
@@ -2205,6 +2253,7 @@ static CU_TestInfo receiver_tests[] = {
 	{ "traces-1 split in two at every position", test_split_everywhere },
 	{ "traces-512 split in two at a sweep of positions", test_split_sweep },
 	{ "partial success: all-zero trace_id rejected, the rest forwarded", test_partial_success },
+	{ "too fragmented to forward: 413, never 503", test_too_fragmented },
 	{ "400: garbage protobuf, bad JSON, truncated gzip; keep-alive", test_400 },
 	{ "404 and 405 (Allow): keep-alive", test_404_405 },
 	{ "refused request with a large body: answered at once, closed",
